@@ -1,0 +1,1 @@
+//! Dependency ordering of plan steps (petgraph).

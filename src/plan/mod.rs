@@ -1,0 +1,84 @@
+//! The plan: ordered steps, each with its SQL, the object it touches, why it is there,
+//! whether it can run in a transaction, and its hazards.
+
+pub mod hazard;
+
+pub use hazard::{Hazard, HazardNote};
+
+use crate::catalog::{ObjectId, Unmanaged};
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON plan format (`plan --format json`, `plan --out`). Bumped on any
+/// incompatible change; documented in `docs/plan-format.md`.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// An ordered, reviewable list of DDL steps that turns one catalog into another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub tool_version: String,
+    /// Fingerprint of the live catalog the plan was computed against. `apply --plan`
+    /// refuses to run when the live schema no longer has this fingerprint.
+    pub source_fingerprint: String,
+    /// Fingerprint of the desired catalog.
+    pub target_fingerprint: String,
+    pub steps: Vec<Step>,
+    /// Objects in the managed schemas of kinds schemadiff does not model yet.
+    pub unmanaged: Vec<Unmanaged>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every hazard kind present in the plan, sorted and unique.
+    pub fn hazard_kinds(&self) -> Vec<Hazard> {
+        let mut kinds: Vec<Hazard> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.hazards.iter().map(|h| h.kind))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+}
+
+/// What a step does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Drop,
+    Alter,
+    Rename,
+    Comment,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Drop => "drop",
+            Action::Alter => "alter",
+            Action::Rename => "rename",
+            Action::Comment => "comment",
+        }
+    }
+}
+
+/// One DDL statement of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// One SQL statement, without a trailing semicolon.
+    pub sql: String,
+    pub object: ObjectId,
+    pub action: Action,
+    /// The difference this step resolves, in a short sentence.
+    pub reason: String,
+    /// False for statements PostgreSQL refuses inside a transaction block
+    /// (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE ... ADD VALUE` before use, ...).
+    pub transactional: bool,
+    pub hazards: Vec<HazardNote>,
+}

@@ -1,0 +1,2 @@
+//! Desired state: schema files are split into statements, ordered by their references,
+//! loaded into a dev database and introspected there.
