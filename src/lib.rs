@@ -7,10 +7,13 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod cli;
 pub mod conn;
 pub mod diff;
 pub mod embedded;
 pub mod introspect;
 pub mod order;
 pub mod plan;
+pub mod render;
 pub mod source;
+pub mod workflow;

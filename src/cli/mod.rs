@@ -1,0 +1,55 @@
+//! The command line. clap types live only here; arguments and environment are resolved
+//! into library values (`ConnTarget`, `Desired`, `ApplyOptions`) before work starts.
+
+mod apply;
+mod args;
+mod diff;
+mod drift;
+mod dump;
+mod output;
+mod plan;
+
+pub use output::{Exit, Output};
+
+use clap::{Parser, Subcommand};
+
+/// Declarative schema management for PostgreSQL and TimescaleDB.
+///
+/// Desired state lives in .sql files; schemadiff loads them into a scratch database, compares
+/// them with the live database and emits an ordered, reviewable plan that it can apply.
+#[derive(Debug, Parser)]
+#[command(
+    name = "schemadiff",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the steps that would bring the database to the desired schema.
+    Plan(plan::PlanArgs),
+    /// Apply the plan (or a reviewed plan file) to the database.
+    Apply(apply::ApplyArgs),
+    /// Report differences between the declared and the running schema (exit 2 on drift).
+    Drift(drift::DriftArgs),
+    /// Compare two sources (databases, files or directories).
+    Diff(diff::DiffArgs),
+    /// Write a database's schema as SQL that schemadiff can use as desired state.
+    Dump(dump::DumpArgs),
+}
+
+/// Run a parsed command line.
+pub async fn run(cli: Cli, out: &mut Output) -> Result<Exit, crate::workflow::Error> {
+    match cli.command {
+        Command::Plan(a) => plan::run(a, out).await,
+        Command::Apply(a) => apply::run(a, out).await,
+        Command::Drift(a) => drift::run(a, out).await,
+        Command::Diff(a) => diff::run(a, out).await,
+        Command::Dump(a) => dump::run(a, out).await,
+    }
+}
