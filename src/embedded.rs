@@ -112,7 +112,11 @@ impl EmbeddedCluster {
         if !probe.status.success() {
             return Err(EmbeddedError::Unusable {
                 postgres: bin.join("postgres").display().to_string(),
-                as_user: if as_root { " as the postgres OS user" } else { "" },
+                as_user: if as_root {
+                    " as the postgres OS user"
+                } else {
+                    ""
+                },
                 output: String::from_utf8_lossy(&probe.stderr).trim().to_owned(),
             });
         }

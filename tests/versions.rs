@@ -41,12 +41,18 @@ fn main() {
     trials.extend([
         Trial::test("normalize::drops_headers_and_sorts", normalize_shape),
         Trial::test("normalize::column_order_is_ignored", normalize_column_order),
-        Trial::test("normalize::different_default_differs", normalize_default_differs),
+        Trial::test(
+            "normalize::different_default_differs",
+            normalize_default_differs,
+        ),
         Trial::test("normalize::quoted_text_is_kept", normalize_quoted_text),
     ]);
     let harness = (!args.list).then(|| std::sync::Arc::new(Harness::start()));
     for (name, case) in [
-        ("oracle::equal_schemas_dump_equal", oracle_equal as fn(&Harness) -> Result<(), Failed>),
+        (
+            "oracle::equal_schemas_dump_equal",
+            oracle_equal as fn(&Harness) -> Result<(), Failed>,
+        ),
         ("oracle::different_schemas_differ", oracle_differs),
         ("oracle::privileges_parameter", oracle_privileges),
         ("oracle::pg_dump_is_new_enough", oracle_pg_dump_choice),
@@ -66,13 +72,18 @@ fn main() {
 
 /// The bin directory of an installed major: `$SCHEMADIFF_PG_HOME/<major>/bin`, else Debian's.
 fn installed_bin(major: u32) -> Option<PathBuf> {
-    let home = std::env::var_os("SCHEMADIFF_PG_HOME").unwrap_or_else(|| "/opt/schemadiff-pg".into());
+    let home =
+        std::env::var_os("SCHEMADIFF_PG_HOME").unwrap_or_else(|| "/opt/schemadiff-pg".into());
     [
         Path::new(&home).join(major.to_string()).join("bin"),
         PathBuf::from(format!("/usr/lib/postgresql/{major}/bin")),
     ]
     .into_iter()
-    .find(|d| ["initdb", "pg_ctl", "postgres"].iter().all(|b| d.join(b).is_file()))
+    .find(|d| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| d.join(b).is_file())
+    })
 }
 
 fn cluster_works(major: u32, bin: &Path) -> Result<(), Failed> {
@@ -100,7 +111,9 @@ fn cluster_works(major: u32, bin: &Path) -> Result<(), Failed> {
         let num: i32 = row.get(1);
         eprintln!("pg{major} ({}): {version}", bin.display());
         if num as u32 / 10000 != major {
-            return Err(format!("server_version_num {num} is not major {major} ({reported})").into());
+            return Err(
+                format!("server_version_num {num} is not major {major} ({reported})").into(),
+            );
         }
         for ext in EXTENSIONS {
             c.batch_execute(&format!("CREATE EXTENSION \"{ext}\""))
@@ -331,7 +344,10 @@ fn oracle_equal(h: &Harness) -> Result<(), Failed> {
         let b = exec(h, "oracle_b", SCHEMA_A_REORDERED).await?;
         let da = oracle::dump_schema(h, &a)?;
         let db = oracle::dump_schema(h, &b)?;
-        ensure(da == db, &format!("same schema, different dumps:\n{da}\n---\n{db}"))?;
+        ensure(
+            da == db,
+            &format!("same schema, different dumps:\n{da}\n---\n{db}"),
+        )?;
         ensure(
             da.contains("CREATE TABLE public.t (") && da.contains("CREATE VIEW public.v AS"),
             &format!("dump lacks the table or the view:\n{da}"),
@@ -346,7 +362,12 @@ fn oracle_equal(h: &Harness) -> Result<(), Failed> {
 fn oracle_differs(h: &Harness) -> Result<(), Failed> {
     run(async {
         let a = exec(h, "oracle_c", SCHEMA_A).await?;
-        let b = exec(h, "oracle_d", &SCHEMA_A.replace("DEFAULT 'x'", "DEFAULT 'y'")).await?;
+        let b = exec(
+            h,
+            "oracle_d",
+            &SCHEMA_A.replace("DEFAULT 'x'", "DEFAULT 'y'"),
+        )
+        .await?;
         let da = oracle::dump_schema(h, &a)?;
         let db = oracle::dump_schema(h, &b)?;
         ensure(da != db, "schemas with different defaults dump equal")
@@ -355,7 +376,12 @@ fn oracle_differs(h: &Harness) -> Result<(), Failed> {
 
 fn oracle_privileges(h: &Harness) -> Result<(), Failed> {
     run(async {
-        let a = exec(h, "oracle_e", &format!("{SCHEMA_A} GRANT SELECT ON t TO PUBLIC;")).await?;
+        let a = exec(
+            h,
+            "oracle_e",
+            &format!("{SCHEMA_A} GRANT SELECT ON t TO PUBLIC;"),
+        )
+        .await?;
         let b = exec(h, "oracle_f", SCHEMA_A).await?;
         let with_a = oracle::dump_schema(h, &a)?;
         let with_b = oracle::dump_schema(h, &b)?;

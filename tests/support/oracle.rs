@@ -188,8 +188,7 @@ fn split_statements(dump: &str) -> Vec<String> {
     for line in dump.lines() {
         if scan.is_plain() {
             let t = line.trim();
-            if t.is_empty() || t.starts_with("--") || (current.is_empty() && t.starts_with('\\'))
-            {
+            if t.is_empty() || t.starts_with("--") || (current.is_empty() && t.starts_with('\\')) {
                 continue;
             }
         }
@@ -213,9 +212,13 @@ fn sort_table_elements(statement: &str) -> String {
     let Some(head) = lines.first() else {
         return statement.to_owned();
     };
-    let is_table = ["CREATE TABLE ", "CREATE UNLOGGED TABLE ", "CREATE FOREIGN TABLE "]
-        .iter()
-        .any(|p| head.starts_with(p));
+    let is_table = [
+        "CREATE TABLE ",
+        "CREATE UNLOGGED TABLE ",
+        "CREATE FOREIGN TABLE ",
+    ]
+    .iter()
+    .any(|p| head.starts_with(p));
     if !(is_table && head.ends_with('(')) {
         return statement.to_owned();
     }
