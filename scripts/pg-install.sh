@@ -139,7 +139,7 @@ fix_missing_libs() {
     local dir="$1" missing so pkg found
     missing="$(missing_libs "$dir"/bin/*)"
     [[ -n "$missing" ]] || return 0
-    say "binaries in $dir/bin miss shared libraries: $(echo $missing)"
+    say "binaries in $dir/bin miss shared libraries: $(tr "\n" " " <<<"$missing")"
     if ! is_root; then
         say "not root: install the Debian packages that provide them (apt-get install ...), then rerun"
         return 1
@@ -165,7 +165,7 @@ fix_missing_libs() {
     done
     missing="$(missing_libs "$dir"/bin/*)"
     if [[ -n "$missing" ]]; then
-        say "still missing after apt-get: $(echo $missing)"
+        say "still missing after apt-get: $(tr "\n" " " <<<"$missing")"
         return 1
     fi
 }
@@ -304,7 +304,7 @@ install_dump() {
     local missing
     missing="$(missing_libs "$bindir/pg_dump" "$bindir/psql")"
     if [[ -n "$missing" ]]; then
-        say "pg_dump/psql miss shared libraries: $(echo $missing)"
+        say "pg_dump/psql miss shared libraries: $(tr "\n" " " <<<"$missing")"
         return 1
     fi
     local got
