@@ -20,6 +20,17 @@ pub enum EmbeddedError {
     )]
     NoBinaries { looked: String },
 
+    #[error("{postgres} cannot run{as_user}: {output}")]
+    #[diagnostic(
+        code(schemadiff::embedded::unusable_binaries),
+        help("the server binaries must run as the user that starts the cluster (the `postgres` OS user when running as root, so not under /root) and find their shared libraries; scripts/pg-install.sh installs usable ones under /opt/schemadiff-pg")
+    )]
+    Unusable {
+        postgres: String,
+        as_user: &'static str,
+        output: String,
+    },
+
     #[error("{step} failed: {output}")]
     #[diagnostic(code(schemadiff::embedded::start))]
     Start { step: &'static str, output: String },
@@ -96,6 +107,18 @@ impl EmbeddedCluster {
         let as_root = user == "root";
         if as_root {
             chown_postgres(dir.path())?;
+        }
+        let probe = run_as(as_root, Command::new(bin.join("postgres")).arg("--version"))?;
+        if !probe.status.success() {
+            return Err(EmbeddedError::Unusable {
+                postgres: bin.join("postgres").display().to_string(),
+                as_user: if as_root {
+                    " as the postgres OS user"
+                } else {
+                    ""
+                },
+                output: String::from_utf8_lossy(&probe.stderr).trim().to_owned(),
+            });
         }
         let initdb = run_as(
             as_root,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod oracle;
 use schemadiff::conn::ConnTarget;
 use schemadiff::embedded::EmbeddedCluster;
 use std::sync::atomic::{AtomicUsize, Ordering};
