@@ -1,7 +1,7 @@
 //! Turning the rows of the bulk queries into a [`Catalog`], and collecting the OIDs that
 //! map `pg_depend` rows to objects (OIDs never reach the catalog).
 
-use super::depends::{Oids, RelInfo, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_NAMESPACE, PG_TYPE};
+use super::depends::{Oids, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_NAMESPACE, PG_TYPE};
 use super::names;
 use super::queries::{read, Rows};
 use super::IntrospectError;
@@ -39,7 +39,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
     columns(rows, &mut work, &mut oids, &mut cat)?;
     sequences(rows, &mut work, &mut oids, &mut cat)?;
     if let Some((rel, attnum)) = work.identity_kind.keys().next() {
-        let table = oids.tables.get(rel).map(|t| t.name.to_string());
+        let table = oids.table(*rel).map(|t| t.name.to_string());
         return Err(IntrospectError::Inconsistent {
             detail: format!(
                 "identity column {attnum} of {} has no identity sequence",
@@ -74,8 +74,9 @@ fn collation(schema: Option<String>, name: Option<String>) -> Option<String> {
 fn schemas(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) -> Result<(), IntrospectError> {
     for r in read(&rows.schemas, "schemas") {
         let name = Ident(r.get("name")?);
-        oids.fixed.insert(
-            (PG_NAMESPACE, r.get("oid")?),
+        oids.map(
+            PG_NAMESPACE,
+            r.get("oid")?,
             ObjectId::Schema { name: name.clone() },
         );
         let comment = r.get("comment")?;
@@ -87,7 +88,7 @@ fn schemas(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) -> Result<(), Intros
 fn extensions(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) -> Result<(), IntrospectError> {
     for r in read(&rows.extensions, "extensions") {
         let name = Ident(r.get("name")?);
-        oids.extensions.insert(r.get("oid")?, name.clone());
+        oids.add_extension(r.get("oid")?, name.clone());
         let ext = Extension {
             name: name.clone(),
             schema: Ident(r.get("schema")?),
@@ -105,18 +106,17 @@ fn relations(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intros
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
         let comment = r.get("comment")?;
         let composite = r.get::<String>("kind")? == "c";
-        let as_type = if composite {
-            ObjectId::Type { name: name.clone() }
+        let rowtype_of = if composite {
+            oids.map(PG_CLASS, oid, ObjectId::Type { name: name.clone() })
         } else {
-            ObjectId::Table { name: name.clone() }
+            oids.add_table(oid, name.clone())
         };
         for type_oid in [r.get::<Oid>("rowtype")?, r.get::<Oid>("rowtype_array")?] {
             if type_oid != 0 {
-                oids.fixed.insert((PG_TYPE, type_oid), as_type.clone());
+                oids.also(PG_TYPE, type_oid, rowtype_of);
             }
         }
         if composite {
-            oids.fixed.insert((PG_CLASS, oid), as_type);
             work.composites.insert(
                 oid,
                 CompositeType {
@@ -128,13 +128,7 @@ fn relations(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intros
         } else {
             let mut reloptions: Vec<String> = r.get("reloptions")?;
             reloptions.sort();
-            oids.tables.insert(
-                oid,
-                RelInfo {
-                    name: name.clone(),
-                    attnames: BTreeMap::new(),
-                },
-            );
+
             work.tables.insert(
                 oid,
                 Table {
@@ -191,17 +185,11 @@ fn columns(
         if !identity.is_empty() {
             work.identity_kind.insert((rel, attnum), identity == "a");
         }
-        if let Some(attrdef) = r.get::<Option<Oid>>("attrdef")? {
-            oids.fixed.insert(
-                (PG_ATTRDEF, attrdef),
-                ObjectId::Column {
-                    table: table.name.clone(),
-                    column: name.clone(),
-                },
-            );
-        }
-        if let Some(info) = oids.tables.get_mut(&rel) {
-            info.attnames.insert(attnum, name.clone());
+        oids.add_column(rel, attnum, name.clone());
+        if let (Some(attrdef), Some(column)) =
+            (r.get::<Option<Oid>>("attrdef")?, oids.column(rel, attnum))
+        {
+            oids.also(PG_ATTRDEF, attrdef, column);
         }
         work.column_at.insert((rel, attnum), table.columns.len());
         table.columns.push(Column {
@@ -243,7 +231,7 @@ fn sequences(
         let owner_attnum: Option<i32> = r.get("owner_attnum")?;
         if let (Some(rel), Some(attnum)) = (owner_rel, owner_attnum) {
             let attnum = i16::try_from(attnum).unwrap_or(0);
-            if let Some(info) = oids.tables.get(&rel) {
+            if let Some(info) = oids.table(rel) {
                 if let Some(col) = info.attnames.get(&attnum) {
                     seq.owned_by = Some((info.name.clone(), col.clone()));
                 }
@@ -267,8 +255,9 @@ fn sequences(
                 }
             }
         }
-        oids.fixed.insert(
-            (PG_CLASS, r.get("oid")?),
+        oids.map(
+            PG_CLASS,
+            r.get("oid")?,
             ObjectId::Sequence { name: name.clone() },
         );
         cat.sequences.insert(name, seq);
@@ -298,7 +287,7 @@ fn strip_not_valid(definition: String) -> (String, bool) {
 fn constraints(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), IntrospectError> {
     for r in read(&rows.constraints, "constraints") {
         let rel: Oid = r.get("rel")?;
-        let (Some(table), Some(info)) = (work.tables.get_mut(&rel), oids.tables.get(&rel)) else {
+        let (Some(table), Some(info)) = (work.tables.get_mut(&rel), oids.table(rel)) else {
             continue;
         };
         let code: String = r.get("kind")?;
@@ -338,15 +327,13 @@ fn constraints(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intr
             table: table.name.clone(),
             name: name.clone(),
         };
-        oids.fixed
-            .insert((PG_CONSTRAINT, r.get("oid")?), id.clone());
-        if let Some(index) = r.get::<Option<Oid>>("index_oid")? {
-            oids.fixed.insert((PG_CLASS, index), id.clone());
+        let index_oid: Option<Oid> = r.get("index_oid")?;
+        let at = oids.map(PG_CONSTRAINT, r.get("oid")?, id);
+        if let Some(index) = index_oid {
+            oids.also(PG_CLASS, index, at);
         }
         if let Some(target) = &references {
-            oids.extra.entry(id).or_default().insert(ObjectId::Table {
-                name: target.clone(),
-            });
+            oids.extra_on_table(at, target);
         }
         table.constraints.insert(
             name.clone(),
@@ -380,7 +367,7 @@ fn strip_index_name(definition: &str, quoted_name: &str) -> Option<String> {
 
 fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), IntrospectError> {
     for r in read(&rows.indexes, "indexes") {
-        let Some(table) = oids.tables.get(&r.get::<Oid>("rel")?) else {
+        let Some(table) = oids.table(r.get::<Oid>("rel")?) else {
             continue;
         };
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
@@ -391,13 +378,15 @@ fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
                     detail: format!("unexpected index definition for {name}: {raw}"),
                 }
             })?;
-        oids.fixed.insert(
-            (PG_CLASS, r.get("oid")?),
+        let table = table.name.clone();
+        oids.map(
+            PG_CLASS,
+            r.get("oid")?,
             ObjectId::Index { name: name.clone() },
         );
         let index = Index {
             name: name.clone(),
-            table: table.name.clone(),
+            table,
             definition,
             unique: r.get("is_unique")?,
             valid: r.get("valid")?,
@@ -410,11 +399,9 @@ fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
 
 /// Map a type and its array type to `ObjectId::Type`.
 fn type_oids(oids: &mut Oids, name: &QualName, oid: Oid, array: Oid) {
-    for o in [oid, array] {
-        if o != 0 {
-            oids.fixed
-                .insert((PG_TYPE, o), ObjectId::Type { name: name.clone() });
-        }
+    let at = oids.map(PG_TYPE, oid, ObjectId::Type { name: name.clone() });
+    if array != 0 {
+        oids.also(PG_TYPE, array, at);
     }
 }
 
@@ -456,8 +443,9 @@ fn domains(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
         let name = Ident(r.get("name")?);
         let (definition, not_valid) = strip_not_valid(r.get("definition")?);
         let validated = r.get::<bool>("validated")? && !not_valid;
-        oids.fixed.insert(
-            (PG_CONSTRAINT, r.get("oid")?),
+        oids.map(
+            PG_CONSTRAINT,
+            r.get("oid")?,
             ObjectId::Type {
                 name: domain.name.clone(),
             },
@@ -483,8 +471,9 @@ fn unmanaged(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intr
         let Some(identity) = r.get::<Option<String>>("identity")? else {
             continue;
         };
-        oids.fixed.insert(
-            (r.get("classid")?, r.get("objid")?),
+        oids.map(
+            r.get("classid")?,
+            r.get("objid")?,
             ObjectId::Other {
                 kind: kind.clone(),
                 identity: identity.clone(),

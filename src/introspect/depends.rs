@@ -21,47 +21,116 @@ pub(super) const PG_NAMESPACE: Oid = 2615;
 /// `pg_extension`'s OID.
 pub(super) const PG_EXTENSION: Oid = 3079;
 
-/// A table as the dependency mapper sees it: sub-id 0 is the table, n its column n.
+/// A table as the catalog builder and the dependency mapper see it.
 pub(super) struct RelInfo {
     pub name: QualName,
     pub attnames: BTreeMap<i16, Ident>,
+    /// Index of the table's `ObjectId` in [`Oids`].
+    object: usize,
+    /// attnum → index of the column's `ObjectId`.
+    columns: BTreeMap<i16, usize>,
 }
 
-/// Every OID the bulk queries returned, with the object it stands for.
+/// Every OID the bulk queries returned, with the object it stands for. Objects are
+/// interned: dependencies are collected as pairs of indexes and turned into `ObjectId`s
+/// once, at the end.
 #[derive(Default)]
 pub(super) struct Oids {
+    objects: Vec<ObjectId>,
     /// (catalog OID, object OID) → object, whatever the sub-id.
-    pub fixed: BTreeMap<(Oid, Oid), ObjectId>,
-    /// Tables by `pg_class` OID.
-    pub tables: BTreeMap<Oid, RelInfo>,
+    fixed: BTreeMap<(Oid, Oid), usize>,
+    /// Tables by `pg_class` OID: sub-id 0 is the table, n its column n.
+    tables: BTreeMap<Oid, RelInfo>,
     /// Extensions by OID (plpgsql is not among them).
-    pub extensions: BTreeMap<Oid, Ident>,
+    extensions: BTreeMap<Oid, usize>,
     /// Dependencies known from the catalog rows rather than from `pg_depend` (a foreign
     /// key on the table it references).
-    pub extra: BTreeMap<ObjectId, BTreeSet<ObjectId>>,
+    extra: Vec<(usize, usize)>,
 }
 
 impl Oids {
-    fn object(&self, class: Oid, oid: Oid, sub: i32) -> Option<ObjectId> {
+    fn intern(&mut self, id: ObjectId) -> usize {
+        self.objects.push(id);
+        self.objects.len() - 1
+    }
+
+    /// Record that `(class, oid)` stands for `id`; returns its index for [`Oids::also`].
+    pub fn map(&mut self, class: Oid, oid: Oid, id: ObjectId) -> usize {
+        let i = self.intern(id);
+        self.fixed.insert((class, oid), i);
+        i
+    }
+
+    /// Record that `(class, oid)` stands for the object at `index` too.
+    pub fn also(&mut self, class: Oid, oid: Oid, index: usize) {
+        self.fixed.insert((class, oid), index);
+    }
+
+    pub fn add_extension(&mut self, oid: Oid, name: Ident) {
+        let i = self.intern(ObjectId::Extension { name });
+        self.extensions.insert(oid, i);
+    }
+
+    /// Record a table; returns the index of its `ObjectId` for [`Oids::also`].
+    pub fn add_table(&mut self, oid: Oid, name: QualName) -> usize {
+        let object = self.intern(ObjectId::Table { name: name.clone() });
+        self.tables.insert(
+            oid,
+            RelInfo {
+                name,
+                attnames: BTreeMap::new(),
+                object,
+                columns: BTreeMap::new(),
+            },
+        );
+        object
+    }
+
+    pub fn add_column(&mut self, rel: Oid, attnum: i16, name: Ident) {
+        let Some(info) = self.tables.get(&rel) else {
+            return;
+        };
+        let id = ObjectId::Column {
+            table: info.name.clone(),
+            column: name.clone(),
+        };
+        let i = self.intern(id);
+        if let Some(info) = self.tables.get_mut(&rel) {
+            info.attnames.insert(attnum, name);
+            info.columns.insert(attnum, i);
+        }
+    }
+
+    /// The column `attnum` of table `rel`, as an index for [`Oids::also`].
+    pub fn column(&self, rel: Oid, attnum: i16) -> Option<usize> {
+        self.tables.get(&rel)?.columns.get(&attnum).copied()
+    }
+
+    pub fn table(&self, rel: Oid) -> Option<&RelInfo> {
+        self.tables.get(&rel)
+    }
+
+    /// `dependent` depends on the table `table` (known from the catalog, not pg_depend).
+    pub fn extra_on_table(&mut self, dependent: usize, table: &QualName) {
+        let i = self.intern(ObjectId::Table {
+            name: table.clone(),
+        });
+        self.extra.push((dependent, i));
+    }
+
+    fn object(&self, class: Oid, oid: Oid, sub: i32) -> Option<usize> {
         if class == PG_CLASS {
             if let Some(t) = self.tables.get(&oid) {
                 if sub == 0 {
-                    return Some(ObjectId::Table {
-                        name: t.name.clone(),
-                    });
+                    return Some(t.object);
                 }
-                let column = t.attnames.get(&i16::try_from(sub).ok()?)?;
-                return Some(ObjectId::Column {
-                    table: t.name.clone(),
-                    column: column.clone(),
-                });
+                return t.columns.get(&i16::try_from(sub).ok()?).copied();
             }
         }
         if class == PG_EXTENSION {
-            let name = self.extensions.get(&oid)?;
-            return Some(ObjectId::Extension { name: name.clone() });
+            return self.extensions.get(&oid).copied();
         }
-        self.fixed.get(&(class, oid)).cloned()
+        self.fixed.get(&(class, oid)).copied()
     }
 }
 
@@ -107,28 +176,41 @@ pub(super) fn map(
     rows: &[Row],
     oids: &Oids,
 ) -> Result<BTreeMap<ObjectId, BTreeSet<ObjectId>>, IntrospectError> {
-    let mut out = oids.extra.clone();
+    let mut edges = oids.extra.clone();
     for r in read(rows, "dependencies") {
         let Some(dependent) = oids.object(r.get("classid")?, r.get("objid")?, r.get("objsubid")?)
         else {
             continue;
         };
-        let referenced = match oids.object(
-            r.get("refclassid")?,
-            r.get("refobjid")?,
-            r.get("refobjsubid")?,
-        ) {
-            Some(id) => id,
-            None => match r.get::<Option<Oid>>("ref_extension")? {
-                Some(ext) => match oids.extensions.get(&ext) {
-                    Some(name) => ObjectId::Extension { name: name.clone() },
-                    None => continue,
-                },
-                None => continue,
-            },
-        };
-        if keep(&dependent, &referenced) {
-            out.entry(dependent).or_default().insert(referenced);
+        let referenced = oids
+            .object(
+                r.get("refclassid")?,
+                r.get("refobjid")?,
+                r.get("refobjsubid")?,
+            )
+            .or(match r.get::<Option<Oid>>("ref_extension")? {
+                Some(ext) => oids.extensions.get(&ext).copied(),
+                None => None,
+            });
+        if let Some(referenced) = referenced {
+            edges.push((dependent, referenced));
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    let mut out: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
+    for (d, r) in edges {
+        let (dependent, referenced) = (&oids.objects[d], &oids.objects[r]);
+        if !keep(dependent, referenced) {
+            continue;
+        }
+        match out.get_mut(dependent) {
+            Some(set) => {
+                set.insert(referenced.clone());
+            }
+            None => {
+                out.insert(dependent.clone(), BTreeSet::from([referenced.clone()]));
+            }
         }
     }
     Ok(out)

@@ -585,6 +585,7 @@ CREATE DOMAIN email AS varchar(255) COLLATE "C" DEFAULT 'nobody@example.com' NOT
     CONSTRAINT email_at CHECK (VALUE LIKE '%@%');
 ALTER DOMAIN email ADD CONSTRAINT email_short CHECK (length(VALUE) < 200) NOT VALID;
 CREATE DOMAIN positive AS numeric(8,2) CHECK (VALUE > 0);
+CREATE DOMAIN feeling AS mood DEFAULT 'happy';
 CREATE TYPE address AS (street text COLLATE "C", zip varchar(10), feeling mood, tags text[]);
 COMMENT ON TYPE mood IS 'how it went';
 COMMENT ON DOMAIN email IS 'an address';
@@ -633,6 +634,11 @@ fn types(ctx: &Ctx) -> Result<(), Failed> {
         "CHECK ((VALUE > (0)::numeric))"
     );
 
+    // Deparsed now with search_path = pg_catalog, not as typdefault was stored.
+    assert_eq!(
+        cat.domains[&q("public", "feeling")].default.as_deref(),
+        Some("'happy'::public.mood")
+    );
     let address = &cat.composites[&q("public", "address")];
     assert_eq!(address.comment.as_deref(), Some("postal"));
     let attr = |name: &str, data_type: &str, collation: Option<&str>| CompositeAttribute {

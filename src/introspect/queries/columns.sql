@@ -1,15 +1,18 @@
 -- Columns of the relations of relations.sql (same filter), attnum > 0, not dropped.
 -- default: pg_get_expr of a plain default ('' = not generated); generation: the expression
 -- of a generated column with its kind ('s' stored; 'v' virtual exists from PostgreSQL 18).
--- The collation is returned only when it differs from the default collation of the
--- column's type. `attrdef` maps dependencies of the default back to the column.
+-- A plain default cannot reference columns, so it is deparsed without its table (relid 0):
+-- with a relid, pg_get_expr opens and locks the table, which costs a relcache build per
+-- table on a fresh connection. The collation is returned only when it differs from the
+-- default collation of the column's type. `attrdef` maps dependencies of the default back
+-- to the column.
 SELECT a.attrelid AS rel, a.attnum, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS data_type,
        a.attnotnull AS not_null,
        a.attidentity::text AS identity,
        a.attgenerated::text AS generated,
        ad.oid AS attrdef,
-       pg_get_expr(ad.adbin, ad.adrelid) AS expr,
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) AS expr,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN cn.nspname::text END AS collation_schema,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
