@@ -71,31 +71,31 @@ const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
 
 /// Read the whole managed catalog of the database `client` is connected to.
 ///
-/// Runs in its own read-only transaction, so `client` must not be inside one.
+/// Runs in its own read-only transaction (committed, or rolled back on error), so `client`
+/// must not be inside one.
 pub async fn introspect(client: &Client, scope: &Scope) -> Result<Catalog, IntrospectError> {
-    let messages = client
-        .simple_query(BEGIN)
-        .await
-        .map_err(|e| IntrospectError::Query {
-            what: "the server version",
-            reason: describe_error(&e),
-        })?;
-    let result = read_in_snapshot(client, scope, &messages).await;
+    let result = read_in_snapshot(client, scope).await;
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     let ended = client.batch_execute(end).await;
-    let catalog = result?;
+    let (rows, server_version) = result?;
     ended.map_err(|e| IntrospectError::Query {
         what: "the end of the snapshot",
         reason: describe_error(&e),
     })?;
-    Ok(catalog)
+    build::build(&rows, server_version)
 }
 
 async fn read_in_snapshot(
     client: &Client,
     scope: &Scope,
-    begin: &[SimpleQueryMessage],
-) -> Result<Catalog, IntrospectError> {
+) -> Result<(queries::Rows, u32), IntrospectError> {
+    let begin = client
+        .simple_query(BEGIN)
+        .await
+        .map_err(|e| IntrospectError::Query {
+            what: "the start of the snapshot",
+            reason: describe_error(&e),
+        })?;
     let text = begin
         .iter()
         .find_map(|m| match m {
@@ -118,5 +118,5 @@ async fn read_in_snapshot(
         .as_ref()
         .map(|s| s.iter().cloned().collect::<Vec<String>>());
     let rows = queries::run_all(client, server_version, schemas).await?;
-    build::build(&rows, server_version)
+    Ok((rows, server_version))
 }

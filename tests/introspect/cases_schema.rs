@@ -206,6 +206,8 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         CREATE EVENT TRIGGER log_ddl ON ddl_command_end EXECUTE FUNCTION on_ddl();
         CREATE PUBLICATION pub FOR TABLE t;
         CREATE TYPE floatrange AS RANGE (subtype = float8);
+        CREATE TABLE base (id int);
+        CREATE TABLE derived (extra int) INHERITS (base);
         "#,
     );
     let virtual_column = ctx.version() >= 180000;
@@ -240,6 +242,7 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         ("event trigger", "log_ddl"),
         ("publication", "pub"),
         ("range type", "public.floatrange"),
+        ("table inheritance", "public.derived inherits public.base"),
         (
             "function",
             "public.floatrange(double precision,double precision)",
@@ -273,9 +276,9 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         "missing {missing:?}\nunexpected {extra:?}"
     );
     let tables: Vec<String> = cat.tables.keys().map(|t| t.to_string()).collect();
-    let mut want = vec!["public.t".to_string()];
+    let mut want = vec!["public.base", "public.derived", "public.t"];
     if virtual_column {
-        want.insert(0, "public.g".into());
+        want.insert(2, "public.g");
     }
     assert_eq!(tables, want, "only plain tables are tables");
     assert!(cat.indexes.is_empty(), "indexes of a matview belong to it");
