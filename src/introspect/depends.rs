@@ -199,17 +199,21 @@ pub(super) fn map(
     edges.sort_unstable();
     edges.dedup();
     let mut out: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
-    for (d, r) in edges {
-        let (dependent, referenced) = (&oids.objects[d], &oids.objects[r]);
-        if !keep(dependent, referenced) {
+    for group in edges.chunk_by(|a, b| a.0 == b.0) {
+        let dependent = &oids.objects[group[0].0];
+        let referenced: BTreeSet<ObjectId> = group
+            .iter()
+            .map(|&(_, r)| &oids.objects[r])
+            .filter(|r| keep(dependent, r))
+            .cloned()
+            .collect();
+        if referenced.is_empty() {
             continue;
         }
         match out.get_mut(dependent) {
-            Some(set) => {
-                set.insert(referenced.clone());
-            }
+            Some(set) => set.extend(referenced),
             None => {
-                out.insert(dependent.clone(), BTreeSet::from([referenced.clone()]));
+                out.insert(dependent.clone(), referenced);
             }
         }
     }
