@@ -1,9 +1,23 @@
 //! The only reader of `pg_catalog`: one bulk query per object kind, all in one
 //! `REPEATABLE READ` snapshot, whatever the number of tables.
+//!
+//! Three round trips in all: `BEGIN` with the session settings and the server version,
+//! then every bulk query pipelined on the connection, then `COMMIT`. The queries live in
+//! `queries/*.sql`; rows become a [`Catalog`] in `build`, and `pg_depend` rows become
+//! [`Catalog::depends`] in `depends`, through OIDs that never reach the catalog.
+
+mod build;
+mod depends;
+pub mod names;
+mod queries;
 
 use crate::catalog::Catalog;
+use crate::conn::describe_error;
 use std::collections::BTreeSet;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+/// Oldest `server_version_num` the queries are written for.
+pub const MIN_SERVER_VERSION: u32 = 140000;
 
 /// Which schemas are managed. `None` means every schema that is not a system schema, not
 /// owned by an extension, and not internal to TimescaleDB.
@@ -12,17 +26,97 @@ pub struct Scope {
     pub schemas: Option<BTreeSet<String>>,
 }
 
+/// Errors while reading the catalog.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum IntrospectError {
     #[error("reading {what} from the catalog failed: {reason}")]
-    #[diagnostic(code(schemadiff::introspect::query))]
+    #[diagnostic(
+        code(schemadiff::introspect::query),
+        help("check that the connection is alive and the role may read pg_catalog; a query canceled by statement_timeout can be retried with a longer one")
+    )]
     Query { what: &'static str, reason: String },
+
+    #[error("unexpected value in column `{column}` of {what}: {reason}")]
+    #[diagnostic(
+        code(schemadiff::introspect::decode),
+        help("this is a bug in schemadiff's catalog queries for this server version; please report it with the server version")
+    )]
+    Decode {
+        what: &'static str,
+        column: &'static str,
+        reason: String,
+    },
+
+    #[error("PostgreSQL with server_version_num {found} is not supported")]
+    #[diagnostic(
+        code(schemadiff::introspect::version),
+        help("schemadiff reads PostgreSQL 14 and later; upgrade the server or point --dev-url at a supported one")
+    )]
+    UnsupportedVersion { found: u32 },
+
+    #[error("the catalog is inconsistent: {detail}")]
+    #[diagnostic(
+        code(schemadiff::introspect::inconsistent),
+        help("this should not happen on a healthy database; please report it with the server version and the DDL of the object")
+    )]
+    Inconsistent { detail: String },
 }
 
+/// `BEGIN` the snapshot, settings for the transaction only, and the server version.
+/// `search_path = pg_catalog` makes `format_type`, `pg_get_expr`, `pg_get_constraintdef` and
+/// `pg_get_indexdef` qualify every user object, identically on any two databases.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                     SET LOCAL search_path = pg_catalog; \
+                     SELECT current_setting('server_version_num')";
+
 /// Read the whole managed catalog of the database `client` is connected to.
-pub async fn introspect(_client: &Client, _scope: &Scope) -> Result<Catalog, IntrospectError> {
-    Err(IntrospectError::Query {
-        what: "everything",
-        reason: "not written yet".into(),
-    })
+///
+/// Runs in its own read-only transaction (committed, or rolled back on error), so `client`
+/// must not be inside one.
+pub async fn introspect(client: &Client, scope: &Scope) -> Result<Catalog, IntrospectError> {
+    let result = read_in_snapshot(client, scope).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.batch_execute(end).await;
+    let (rows, server_version) = result?;
+    ended.map_err(|e| IntrospectError::Query {
+        what: "the end of the snapshot",
+        reason: describe_error(&e),
+    })?;
+    build::build(&rows, server_version)
+}
+
+async fn read_in_snapshot(
+    client: &Client,
+    scope: &Scope,
+) -> Result<(queries::Rows, u32), IntrospectError> {
+    let begin = client
+        .simple_query(BEGIN)
+        .await
+        .map_err(|e| IntrospectError::Query {
+            what: "the start of the snapshot",
+            reason: describe_error(&e),
+        })?;
+    let text = begin
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let server_version: u32 = text.parse().map_err(|_| IntrospectError::Decode {
+        what: "the server version",
+        column: "server_version_num",
+        reason: format!("not a number: {text:?}"),
+    })?;
+    if server_version < MIN_SERVER_VERSION {
+        return Err(IntrospectError::UnsupportedVersion {
+            found: server_version,
+        });
+    }
+    let schemas = scope
+        .schemas
+        .as_ref()
+        .map(|s| s.iter().cloned().collect::<Vec<String>>());
+    let rows = queries::run_all(client, server_version, schemas).await?;
+    Ok((rows, server_version))
 }
