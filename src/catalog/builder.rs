@@ -69,6 +69,11 @@ impl CatalogBuilder {
         }
     }
 
+    /// Continue building from an existing catalog.
+    pub fn from_catalog(cat: Catalog) -> Self {
+        CatalogBuilder { cat }
+    }
+
     pub fn server_version(mut self, version: u32) -> Self {
         self.cat.server_version = version;
         self
