@@ -39,6 +39,7 @@ fn main() {
         ),
         ("constraints_and_indexes", constraints_and_indexes),
         ("types_and_sequences", types_and_sequences),
+        ("names_reused_across_kinds", names_reused_across_kinds),
     ];
     let trials = cases
         .iter()
@@ -778,5 +779,64 @@ fn types_and_sequences(env: Arc<Env>) -> Result<(), Failed> {
             Ok(())
         },
         "types_sequences",
+    )
+}
+
+fn names_reused_across_kinds(env: Arc<Env>) -> Result<(), Failed> {
+    run(
+        &env,
+        |c| async move {
+            let before = base()
+                .table("public.t", |t| t.column("a", "integer"))
+                .index(
+                    "public.thing",
+                    "public.t",
+                    "CREATE INDEX ON public.t USING btree (a)",
+                )
+                .table("public.status", |t| t.column("x", "integer"))
+                .table("public.u", |t| {
+                    t.column("k", "integer")
+                        .unique("u_k", &["k"])
+                        .generated_name(false)
+                })
+                .build();
+            let after = base()
+                .table("public.t", |t| t.column("a", "integer"))
+                .table("public.thing", |t| t.column("b", "integer"))
+                .enum_type("public.status", &["on", "off"])
+                .table("public.u", |t| t.column("k", "integer"))
+                .index(
+                    "public.u_k",
+                    "public.u",
+                    "CREATE INDEX ON public.u USING hash (k)",
+                )
+                .build();
+            execute(&c, &plan(&base().build(), &before)?).await?;
+            execute(&c, &plan(&before, &after)?).await?;
+            check_eq(
+                "relations and types",
+                texts(
+                    &c,
+                    "SELECT 'class ' || relkind::text || ' ' || relname FROM pg_class WHERE relnamespace = 'public'::regnamespace
+                     UNION ALL SELECT 'type ' || typtype::text || ' ' || typname FROM pg_type WHERE typnamespace = 'public'::regnamespace AND typname NOT LIKE '\\_%'
+                     ORDER BY 1",
+                )
+                .await?,
+                [
+                    "class i u_k",
+                    "class r t",
+                    "class r thing",
+                    "class r u",
+                    "type c t",
+                    "type c thing",
+                    "type c u",
+                    "type e status",
+                ]
+                .map(String::from)
+                .to_vec(),
+            )?;
+            Ok(())
+        },
+        "names_reused",
     )
 }

@@ -6,7 +6,9 @@
 //! - the step that creates X (or alters it in place) comes before every step that needs X;
 //! - every step that releases X (stops depending on it) comes before the step that drops X
 //!   or alters it in place;
-//! - a step that drops X comes before a step that creates X (replacement, rename);
+//! - a step that drops X comes before a step that creates X (replacement, rename), and a
+//!   step that frees a name comes before one that claims it (`DROP INDEX x` before
+//!   `CREATE TABLE x`);
 //! - steps on the same object keep their emission order (a drop of it first).
 
 use crate::catalog::ObjectId;
@@ -28,6 +30,12 @@ pub struct Deps {
     pub needs: BTreeSet<ObjectId>,
     /// Objects the step stops depending on.
     pub releases: BTreeSet<ObjectId>,
+    /// Names the step takes in a namespace PostgreSQL shares between kinds of objects
+    /// (`relation s.x`: tables, indexes, constraint indexes, sequences, composite types;
+    /// `type s.x`: tables, enums, domains, composite types).
+    pub claims: BTreeSet<String>,
+    /// Names the step gives up; it runs before any step that claims them.
+    pub frees: BTreeSet<String>,
 }
 
 /// One step as the orderer sees it.
@@ -97,7 +105,11 @@ fn edges(nodes: &[Node]) -> BTreeSet<(usize, usize)> {
     let mut creators: BTreeMap<&ObjectId, Vec<usize>> = BTreeMap::new();
     let mut droppers: BTreeMap<&ObjectId, Vec<usize>> = BTreeMap::new();
     let mut by_object: BTreeMap<&ObjectId, Vec<usize>> = BTreeMap::new();
+    let mut claimers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
+        for name in &n.deps.claims {
+            claimers.entry(name).or_default().push(i);
+        }
         for x in n.deps.creates.iter().chain(&n.deps.alters) {
             creators.entry(x).or_default().push(i);
         }
@@ -128,6 +140,11 @@ fn edges(nodes: &[Node]) -> BTreeSet<(usize, usize)> {
                 if !nodes[c].deps.alters.contains(x) {
                     add(i, c);
                 }
+            }
+        }
+        for name in &n.deps.frees {
+            for &c in claimers.get(name.as_str()).into_iter().flatten() {
+                add(i, c);
             }
         }
     }
@@ -236,6 +253,19 @@ mod tests {
         ];
         let order = order(&nodes).unwrap();
         assert_eq!(order, [1, 2, 0]);
+    }
+
+    #[test]
+    fn a_freed_name_is_claimed_after() {
+        let nodes = vec![
+            node("create table x", table_id("public.x"), 1, |d| {
+                d.claims.insert("relation public.x".into());
+            }),
+            node("drop index x", type_id("public.x"), 9, |d| {
+                d.frees.insert("relation public.x".into());
+            }),
+        ];
+        assert_eq!(order(&nodes).unwrap(), [1, 0]);
     }
 
     #[test]

@@ -150,6 +150,15 @@ impl Draft {
         self.deps.releases.extend(ids);
         self
     }
+    /// Names taken in a shared namespace (see [`super::deps::relation_name`]).
+    pub fn claims(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.deps.claims.extend(names);
+        self
+    }
+    pub fn frees(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.deps.frees.extend(names);
+        self
+    }
 }
 
 /// Steps in emission order.

@@ -2,7 +2,7 @@
 //! default, NOT NULL, identity, generation expression, comment).
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::{identity_sequence, owned_sequences};
+use super::deps::{identity_sequence, owned_sequences, relation_name};
 use super::sql::{collation, column_spec, generated_when, identity_clause};
 use super::typechange::{classify, default_is_volatile};
 use super::{Action, Hazard};
@@ -99,10 +99,12 @@ fn column_target(t: &Table, c: &Column) -> String {
 fn add_column(ctx: &Ctx, t: &Table, c: &Column, reason: &str) -> Draft {
     let id = col_id(t, c);
     let mut creates = vec![id.clone()];
+    let mut claims = Vec::new();
     if let Some(s) = identity_sequence(ctx.to, &t.name, &c.name) {
         creates.push(ObjectId::Sequence {
             name: s.name.clone(),
         });
+        claims.push(relation_name(&s.name));
     }
     let volatile = c.default.as_deref().filter(|d| default_is_volatile(d));
     let bare_not_null =
@@ -150,6 +152,7 @@ fn add_column(ctx: &Ctx, t: &Table, c: &Column, reason: &str) -> Draft {
         format!("inserts that do not set {} fail", c.name),
     )
     .creates(creates)
+    .claims(claims)
     .needs(ctx.needs_in_to(&id))
 }
 
@@ -165,6 +168,13 @@ fn drop_column(ctx: &Ctx, f: &Table, c: &Column, phase: Phase, reason: &str) -> 
             }),
     );
     let releases: BTreeSet<ObjectId> = drops.iter().flat_map(|d| ctx.rests_on_in_from(d)).collect();
+    let frees: Vec<String> = drops
+        .iter()
+        .filter_map(|d| match d {
+            ObjectId::Sequence { name } => Some(relation_name(name)),
+            _ => None,
+        })
+        .collect();
     Draft::new(
         phase,
         id,
@@ -173,6 +183,7 @@ fn drop_column(ctx: &Ctx, f: &Table, c: &Column, phase: Phase, reason: &str) -> 
         reason,
     )
     .drops(drops)
+    .frees(frees)
     .releases(releases)
 }
 
@@ -231,10 +242,14 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
 
     // ALTER COLUMN c DROP IDENTITY
     if f.identity.is_some() && c.identity.is_none() {
-        let seq = identity_sequence(ctx.from, &t.name, &f.name).map(|s| ObjectId::Sequence {
-            name: s.name.clone(),
-        });
-        out.push(step("DROP IDENTITY".into(), "identity removed".into()).drops(seq));
+        let seq = identity_sequence(ctx.from, &t.name, &f.name);
+        out.push(
+            step("DROP IDENTITY".into(), "identity removed".into())
+                .drops(seq.map(|s| ObjectId::Sequence {
+                    name: s.name.clone(),
+                }))
+                .frees(seq.map(|s| relation_name(&s.name))),
+        );
     }
 
     // ALTER COLUMN c TYPE new [COLLATE x] USING c::new, with the default dropped around it
@@ -363,15 +378,16 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
     // ALTER COLUMN c ADD GENERATED … AS IDENTITY (…) / SET GENERATED … SET option …
     match (&f.identity, &c.identity) {
         (None, Some(new)) => {
-            let seq = identity_sequence(ctx.to, &t.name, &c.name).map(|s| ObjectId::Sequence {
-                name: s.name.clone(),
-            });
+            let seq = identity_sequence(ctx.to, &t.name, &c.name);
             out.push(
                 step(
                     format!("ADD {}", identity_clause(new)),
                     "identity added".into(),
                 )
-                .creates(seq),
+                .creates(seq.map(|s| ObjectId::Sequence {
+                    name: s.name.clone(),
+                }))
+                .claims(seq.map(|s| relation_name(&s.name))),
             );
         }
         (Some(old), Some(new)) => {

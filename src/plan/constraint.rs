@@ -2,6 +2,7 @@
 //! exists), and every constraint change on existing tables.
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
+use super::deps::constraint_index_name;
 use super::{Action, Hazard};
 use crate::catalog::{Constraint, ConstraintKind, Ident, ObjectId, QualName};
 use crate::diff::KeptConstraint;
@@ -72,6 +73,7 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
     };
     let mut d = Draft::new(phase, id.clone(), Action::Create, sql, reason)
         .creates([id.clone()])
+        .claims(constraint_index_name(table, c))
         .needs(ctx.needs_in_to(&id));
     if !existing {
         return d;
@@ -157,6 +159,7 @@ fn drop(ctx: &Ctx, table: &QualName, c: &Constraint, reason: &str) -> Draft {
         "its index goes too: uniqueness and ON CONFLICT on these columns no longer hold",
     )
     .drops([id.clone()])
+    .frees(constraint_index_name(table, c))
     .releases(ctx.rests_on_in_from(&id))
 }
 
@@ -206,6 +209,8 @@ fn kept(ctx: &Ctx, table: &QualName, k: &KeptConstraint, out: &mut Steps) {
             )
             .creates([id.clone()])
             .drops([from_id])
+            .claims(constraint_index_name(table, k.to))
+            .frees(constraint_index_name(table, k.from))
             .needs([ObjectId::Table {
                 name: table.clone(),
             }]),

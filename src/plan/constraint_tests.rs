@@ -212,3 +212,32 @@ fn foreign_key_to_a_new_table_from_an_existing_one() {
     insta::assert_snapshot!(render(&p));
     assert!(p.steps[0].sql.starts_with("CREATE TABLE public.other"));
 }
+
+#[test]
+fn swapped_names_are_reported_as_a_cycle() {
+    // Two explicit names trade definitions: each rename waits for the other. There is no
+    // temporary-name rename yet, so the planner says so instead of emitting a broken plan.
+    let from = with_table(|t| {
+        t.check("first", &["a"], "CHECK ((a > 0))")
+            .check("second", &["b"], "CHECK ((b > 0))")
+    })
+    .build();
+    let to = with_table(|t| {
+        t.check("second", &["a"], "CHECK ((a > 0))")
+            .check("first", &["b"], "CHECK ((b > 0))")
+    })
+    .build();
+    match crate::plan::build(&from, &to, &crate::plan::PlanOptions::default()) {
+        Err(crate::plan::PlanError::Cycle { steps, dot }) => {
+            assert_eq!(
+                steps,
+                [
+                    "ALTER TABLE public.t RENAME CONSTRAINT second TO first",
+                    "ALTER TABLE public.t RENAME CONSTRAINT first TO second",
+                ]
+            );
+            assert!(dot.starts_with("digraph plan {"));
+        }
+        other => panic!("expected a cycle, got {other:?}"),
+    }
+}

@@ -89,6 +89,33 @@ fn columns_of<'a>(table: &'a QualName, cols: &'a [Ident]) -> impl Iterator<Item 
     })
 }
 
+/// The name a table, index, sequence or composite type takes in its schema's relation
+/// namespace (`pg_class`).
+pub(crate) fn relation_name(name: &QualName) -> String {
+    format!("relation {name}")
+}
+
+/// The name a table, enum, domain or composite type takes in its schema's type namespace
+/// (`pg_type`).
+pub(crate) fn type_name(name: &QualName) -> String {
+    format!("type {name}")
+}
+
+/// The relation name of the index behind a PRIMARY KEY, UNIQUE or EXCLUDE constraint (the
+/// constraint's name, in the table's schema).
+pub(crate) fn constraint_index_name(table: &QualName, c: &Constraint) -> Option<String> {
+    matches!(
+        c.kind,
+        ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclude
+    )
+    .then(|| {
+        relation_name(&QualName {
+            schema: table.schema.clone(),
+            name: c.name.clone(),
+        })
+    })
+}
+
 /// The user-defined type (enum, domain, composite) a column or attribute type names, if
 /// any: `public.mood`, `public.mood[]`.
 pub(crate) fn type_ref(cat: &Catalog, data_type: &str) -> Option<ObjectId> {

@@ -1,6 +1,7 @@
 //! Indexes that do not back a constraint.
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
+use super::deps::relation_name;
 use super::sql::create_index;
 use super::{Action, Hazard};
 use crate::catalog::{Ident, Index, ObjectId, QualName};
@@ -50,6 +51,8 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                 )
                 .creates([id.clone()])
                 .drops([ix_id(&k.from.name)])
+                .claims([relation_name(&k.to.name)])
+                .frees([relation_name(&k.from.name)])
                 .needs([ObjectId::Table {
                     name: k.to.table.clone(),
                 }]),
@@ -105,6 +108,7 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
         "fails if existing rows hold duplicate keys",
     )
     .creates([id.clone()])
+    .claims([relation_name(&ix.name)])
     .needs(ctx.needs_in_to(&id)))
 }
 
@@ -124,6 +128,7 @@ fn drop(ctx: &Ctx, ix: &Index, reason: &str) -> Draft {
         "uniqueness and ON CONFLICT on these columns no longer hold",
     )
     .drops([id.clone()])
+    .frees([relation_name(&ix.name)])
     .releases(ctx.rests_on_in_from(&id))
 }
 

@@ -1,6 +1,7 @@
 //! Plain sequences (identity sequences follow their column, see `column.rs`).
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
+use super::deps::relation_name;
 use super::sql::sequence_options;
 use super::{Action, Hazard};
 use crate::catalog::{ObjectId, Sequence};
@@ -30,6 +31,7 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                 "sequence added",
             )
             .creates([id.clone()])
+            .claims([relation_name(&s.name)])
             .needs(without_owner(ctx.needs_in_to(&id), s)),
         );
         if s.owned_by.is_some() {
@@ -77,6 +79,7 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                 format!("sequence {} no longer exists", s.name),
             )
             .drops([id.clone()])
+            .frees([relation_name(&s.name)])
             .releases(without_owner(ctx.rests_on_in_from(&id), s)),
         );
     }

@@ -3,7 +3,9 @@
 //! constraints of existing tables and all foreign keys in `constraint.rs`.
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::{identity_sequence, owned_sequences};
+use super::deps::{
+    constraint_index_name, identity_sequence, owned_sequences, relation_name, type_name,
+};
 use super::sql::column_spec;
 use super::{column, Action, Hazard};
 use crate::catalog::{ConstraintKind, ObjectId, QualName, Table};
@@ -64,6 +66,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
     }
 
     let mut creates = vec![id.clone()];
+    let mut claims = vec![relation_name(&t.name), type_name(&t.name)];
     for c in &t.columns {
         creates.push(ObjectId::Column {
             table: t.name.clone(),
@@ -73,8 +76,14 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             creates.push(ObjectId::Sequence {
                 name: s.name.clone(),
             });
+            claims.push(relation_name(&s.name));
         }
     }
+    claims.extend(
+        inline
+            .iter()
+            .filter_map(|c| constraint_index_name(&t.name, c)),
+    );
     creates.extend(inline.iter().map(|c| ObjectId::Constraint {
         table: t.name.clone(),
         name: c.name.clone(),
@@ -89,6 +98,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             "table added",
         )
         .creates(creates)
+        .claims(claims)
         .needs(needs),
     );
 
@@ -245,6 +255,16 @@ fn drop_tables(ctx: &Ctx, out: &mut Steps) {
         );
         let releases: BTreeSet<ObjectId> =
             drops.iter().flat_map(|d| ctx.rests_on_in_from(d)).collect();
+        let mut frees = vec![relation_name(&t.name), type_name(&t.name)];
+        frees.extend(
+            t.constraints
+                .values()
+                .filter_map(|c| constraint_index_name(&t.name, c)),
+        );
+        frees.extend(drops.iter().filter_map(|d| match d {
+            ObjectId::Index { name } | ObjectId::Sequence { name } => Some(relation_name(name)),
+            _ => None,
+        }));
         out.push(
             Draft::new(
                 Phase::DropTable,
@@ -262,6 +282,7 @@ fn drop_tables(ctx: &Ctx, out: &mut Steps) {
                 format!("table {} no longer exists", t.name),
             )
             .drops(drops)
+            .frees(frees)
             .releases(releases),
         );
     }

@@ -334,3 +334,44 @@ fn constraint_of_a_new_table_is_commented_after_creation() {
         "COMMENT ON CONSTRAINT t_a_check ON public.t IS 'positive'"
     );
 }
+
+fn reused_names(before: bool) -> Catalog {
+    let b = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| t.column("a", "integer"));
+    if before {
+        b.index(
+            "public.thing",
+            "public.t",
+            "CREATE INDEX ON public.t USING btree (a)",
+        )
+        .table("public.status", |t| t.column("x", "integer"))
+        .table("public.u", |t| {
+            t.column("k", "integer")
+                .unique("u_k", &["k"])
+                .generated_name(false)
+        })
+        .build()
+    } else {
+        b.table("public.thing", |t| t.column("b", "integer"))
+            .enum_type("public.status", &["on", "off"])
+            .table("public.u", |t| t.column("k", "integer"))
+            .index(
+                "public.u_k",
+                "public.u",
+                "CREATE INDEX ON public.u USING hash (k)",
+            )
+            .build()
+    }
+}
+
+#[test]
+fn a_name_is_freed_before_another_kind_takes_it() {
+    let p = plan(&reused_names(true), &reused_names(false));
+    insta::assert_snapshot!(render(&p));
+    assert!(position(&p, "DROP INDEX public.thing") < position(&p, "CREATE TABLE public.thing"));
+    assert!(position(&p, "DROP TABLE public.status") < position(&p, "CREATE TYPE public.status"));
+    assert!(
+        position(&p, "ALTER TABLE public.u DROP CONSTRAINT u_k") < position(&p, "CREATE INDEX u_k")
+    );
+}

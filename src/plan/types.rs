@@ -1,7 +1,7 @@
 //! Enums, domains and composite types.
 
 use super::build::{comment_change, unsupported, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::type_users;
+use super::deps::{relation_name, type_name, type_users};
 use super::sql::collation;
 use super::{Action, Hazard};
 use crate::catalog::{
@@ -58,6 +58,7 @@ fn recreate(
             format!("{what}: dropped to be created again"),
         )
         .drops([id.clone()])
+        .frees([type_name(name)])
         .releases(ctx.rests_on_in_from(&id)),
     );
     out.push(create);
@@ -76,6 +77,7 @@ fn create_enum(ctx: &Ctx, e: &EnumType, reason: &str) -> Draft {
         reason,
     )
     .creates([id.clone()])
+    .claims([type_name(&e.name)])
     .needs(ctx.needs_in_to(&id))
 }
 
@@ -167,6 +169,11 @@ fn is_subsequence(sub: &[String], of: &[String]) -> bool {
 /// `DROP TYPE t` / `DROP DOMAIN d`.
 fn drop_type(ctx: &Ctx, name: &QualName, keyword: &str, reason: &str) -> Draft {
     let id = type_id(name);
+    let relation = ctx
+        .from
+        .composites
+        .contains_key(name)
+        .then(|| relation_name(name));
     Draft::new(
         Phase::DropType,
         id.clone(),
@@ -179,6 +186,8 @@ fn drop_type(ctx: &Ctx, name: &QualName, keyword: &str, reason: &str) -> Draft {
         format!("{} {name} no longer exists", keyword.to_lowercase()),
     )
     .drops([id.clone()])
+    .frees([type_name(name)])
+    .frees(relation)
     .releases(ctx.rests_on_in_from(&id))
 }
 
@@ -202,6 +211,7 @@ fn create_domain(ctx: &Ctx, d: &Domain, reason: &str, out: &mut Steps) {
     out.push(
         Draft::new(Phase::CreateType, id.clone(), Action::Create, sql, reason)
             .creates([id.clone()])
+            .claims([type_name(&d.name)])
             .needs(ctx.needs_in_to(&id)),
     );
     for c in d.checks.values().filter(|c| !c.validated) {
@@ -400,6 +410,7 @@ fn create_composite(ctx: &Ctx, c: &CompositeType) -> Draft {
         "composite type added",
     )
     .creates([id.clone()])
+    .claims([type_name(&c.name), relation_name(&c.name)])
     .needs(ctx.needs_in_to(&id))
 }
 
