@@ -177,6 +177,8 @@ pub(crate) struct Ctx<'a> {
     pub to: &'a Catalog,
     pub opts: &'a PlanOptions,
     pub diff: Diff<'a>,
+    pub from_lookup: deps::Lookup<'a>,
+    pub to_lookup: deps::Lookup<'a>,
     /// Live columns dropped and added again (a column that becomes generated, or whose
     /// generation expression changes before PostgreSQL 17).
     pub replaced_columns: BTreeSet<ObjectId>,
@@ -188,13 +190,13 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// What `id` needs in the desired catalog: its structure and `to.depends`.
     pub fn needs_in_to(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        let mut out = deps::structural(self.to, id);
+        let mut out = self.to_lookup.structural(id);
         out.extend(self.to.dependencies_of(id).cloned());
         out
     }
     /// What `id` rests on in the live catalog: its structure and `from.depends`.
     pub fn rests_on_in_from(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        let mut out = deps::structural(self.from, id);
+        let mut out = self.from_lookup.structural(id);
         out.extend(self.from.dependencies_of(id).cloned());
         out
     }
@@ -230,6 +232,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         to,
         opts,
         diff,
+        from_lookup: deps::Lookup::new(from),
+        to_lookup: deps::Lookup::new(to),
         replaced_columns: BTreeSet::new(),
         rebuild: BTreeSet::new(),
     };

@@ -2,7 +2,7 @@
 //! default, NOT NULL, identity, generation expression, comment).
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::{identity_sequence, owned_sequences, relation_name};
+use super::deps::relation_name;
 use super::sql::{collation, column_spec, generated_when, identity_clause};
 use super::typechange::{classify, default_is_volatile};
 use super::{Action, Hazard};
@@ -100,7 +100,7 @@ fn add_column(ctx: &Ctx, t: &Table, c: &Column, reason: &str) -> Draft {
     let id = col_id(t, c);
     let mut creates = vec![id.clone()];
     let mut claims = Vec::new();
-    if let Some(s) = identity_sequence(ctx.to, &t.name, &c.name) {
+    if let Some(s) = ctx.to_lookup.identity_sequence(&t.name, &c.name) {
         creates.push(ObjectId::Sequence {
             name: s.name.clone(),
         });
@@ -161,7 +161,8 @@ fn drop_column(ctx: &Ctx, f: &Table, c: &Column, phase: Phase, reason: &str) -> 
     let id = col_id(f, c);
     let mut drops = vec![id.clone()];
     drops.extend(
-        owned_sequences(ctx.from, &f.name, Some(&c.name))
+        ctx.from_lookup
+            .owned_sequences(&f.name, Some(&c.name))
             .filter(|s| s.identity || !ctx.to.sequences.contains_key(&s.name))
             .map(|s| ObjectId::Sequence {
                 name: s.name.clone(),
@@ -242,7 +243,7 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
 
     // ALTER COLUMN c DROP IDENTITY
     if f.identity.is_some() && c.identity.is_none() {
-        let seq = identity_sequence(ctx.from, &t.name, &f.name);
+        let seq = ctx.from_lookup.identity_sequence(&t.name, &f.name);
         out.push(
             step("DROP IDENTITY".into(), "identity removed".into())
                 .drops(seq.map(|s| ObjectId::Sequence {
@@ -378,7 +379,7 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
     // ALTER COLUMN c ADD GENERATED … AS IDENTITY (…) / SET GENERATED … SET option …
     match (&f.identity, &c.identity) {
         (None, Some(new)) => {
-            let seq = identity_sequence(ctx.to, &t.name, &c.name);
+            let seq = ctx.to_lookup.identity_sequence(&t.name, &c.name);
             out.push(
                 step(
                     format!("ADD {}", identity_clause(new)),

@@ -5,11 +5,127 @@
 
 use super::build::Ctx;
 use super::text::{fk_referenced_columns, index_key_columns, nextval_refs};
-use crate::catalog::{Catalog, Constraint, ConstraintKind, Ident, ObjectId, QualName, Sequence};
-use std::collections::BTreeSet;
+use crate::catalog::{
+    Catalog, Constraint, ConstraintKind, Ident, Index, ObjectId, QualName, Sequence,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The objects `id` structurally rests on in `cat` (empty when `id` is not in `cat`).
-pub(crate) fn structural(cat: &Catalog, id: &ObjectId) -> BTreeSet<ObjectId> {
+/// One catalog with the lookups the planner repeats for every object, computed once (a
+/// plan over thousands of tables must not scan every sequence for every column).
+pub(crate) struct Lookup<'a> {
+    pub cat: &'a Catalog,
+    /// Sequences owned by a column, by table.
+    owned: BTreeMap<&'a QualName, Vec<&'a Sequence>>,
+    /// Indexes, by table.
+    indexes: BTreeMap<&'a QualName, Vec<&'a Index>>,
+    /// Users of each enum, domain and composite type.
+    users: BTreeMap<ObjectId, BTreeSet<ObjectId>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(cat: &'a Catalog) -> Self {
+        let mut owned: BTreeMap<&QualName, Vec<&Sequence>> = BTreeMap::new();
+        for s in cat.sequences.values() {
+            if let Some((t, _)) = &s.owned_by {
+                owned.entry(t).or_default().push(s);
+            }
+        }
+        let mut indexes: BTreeMap<&QualName, Vec<&Index>> = BTreeMap::new();
+        for i in cat.indexes.values() {
+            indexes.entry(&i.table).or_default().push(i);
+        }
+        let mut users: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
+        for (dependent, on) in &cat.depends {
+            for o in on.iter().filter(|o| matches!(o, ObjectId::Type { .. })) {
+                users
+                    .entry(o.clone())
+                    .or_default()
+                    .insert(dependent.clone());
+            }
+        }
+        for t in cat.tables.values() {
+            for c in &t.columns {
+                if let Some(ty) = type_ref(cat, &c.data_type) {
+                    users.entry(ty).or_default().insert(ObjectId::Column {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                    });
+                }
+            }
+        }
+        for d in cat.domains.values() {
+            if let Some(ty) = type_ref(cat, &d.base_type) {
+                users.entry(ty).or_default().insert(ObjectId::Type {
+                    name: d.name.clone(),
+                });
+            }
+        }
+        for c in cat.composites.values() {
+            for a in &c.attributes {
+                if let Some(ty) = type_ref(cat, &a.data_type) {
+                    users.entry(ty).or_default().insert(ObjectId::Type {
+                        name: c.name.clone(),
+                    });
+                }
+            }
+        }
+        for (ty, u) in users.iter_mut() {
+            u.remove(ty);
+        }
+        Lookup {
+            cat,
+            owned,
+            indexes,
+            users,
+        }
+    }
+
+    /// The sequence PostgreSQL made for an identity column.
+    pub fn identity_sequence(&self, table: &QualName, column: &Ident) -> Option<&'a Sequence> {
+        self.owned_sequences(table, Some(column))
+            .find(|s| s.identity)
+    }
+
+    /// Sequences owned by a column of `table` (or by `column`), which go when it goes.
+    pub fn owned_sequences<'s>(
+        &'s self,
+        table: &QualName,
+        column: Option<&'s Ident>,
+    ) -> impl Iterator<Item = &'a Sequence> + 's {
+        self.owned
+            .get(table)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|(_, c)| column.is_none_or(|col| col == c))
+            })
+    }
+
+    /// Indexes on `table`.
+    pub fn indexes_of(&self, table: &QualName) -> impl Iterator<Item = &'a Index> + '_ {
+        self.indexes.get(table).into_iter().flatten().copied()
+    }
+
+    /// Objects that use the type `name`: columns, domains and composite attributes that
+    /// name it, and whatever `depends` says depends on it.
+    pub fn type_users(&self, name: &QualName) -> BTreeSet<ObjectId> {
+        self.users
+            .get(&ObjectId::Type { name: name.clone() })
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The objects `id` structurally rests on (empty when `id` is not in the catalog).
+    pub fn structural(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
+        structural(self, id)
+    }
+}
+
+fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
+    let cat = lk.cat;
     let mut out = BTreeSet::new();
     match id {
         ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
@@ -58,7 +174,7 @@ pub(crate) fn structural(cat: &Catalog, id: &ObjectId) -> BTreeSet<ObjectId> {
                     if let Some(cols) = fk_referenced_columns(&c.definition) {
                         out.extend(columns_of(target, &cols));
                     }
-                    out.extend(fk_key(cat, c));
+                    out.extend(fk_key(lk, c));
                 }
             }
         }
@@ -129,7 +245,8 @@ pub(crate) fn type_ref(cat: &Catalog, data_type: &str) -> Option<ObjectId> {
 
 /// The unique key a foreign key rests on: the referenced table's primary key or unique
 /// constraint over exactly the referenced columns, else a unique, non-partial index on them.
-pub(crate) fn fk_key(cat: &Catalog, fk: &Constraint) -> Option<ObjectId> {
+pub(crate) fn fk_key(lk: &Lookup, fk: &Constraint) -> Option<ObjectId> {
+    let cat = lk.cat;
     let target = fk.references.as_ref()?;
     let cols: BTreeSet<Ident> = fk_referenced_columns(&fk.definition)?.into_iter().collect();
     let table = cat.tables.get(target)?;
@@ -146,9 +263,8 @@ pub(crate) fn fk_key(cat: &Catalog, fk: &Constraint) -> Option<ObjectId> {
             name: c.name.clone(),
         });
     }
-    cat.indexes
-        .values()
-        .filter(|i| &i.table == target && i.unique && !i.definition.contains(" WHERE "))
+    lk.indexes_of(target)
+        .filter(|i| i.unique && !i.definition.contains(" WHERE "))
         .find(|i| {
             index_key_columns(&i.definition)
                 .is_some_and(|k| k.into_iter().collect::<BTreeSet<_>>() == cols)
@@ -156,74 +272,6 @@ pub(crate) fn fk_key(cat: &Catalog, fk: &Constraint) -> Option<ObjectId> {
         .map(|i| ObjectId::Index {
             name: i.name.clone(),
         })
-}
-
-/// The sequence PostgreSQL made for an identity column.
-pub(crate) fn identity_sequence<'a>(
-    cat: &'a Catalog,
-    table: &QualName,
-    column: &Ident,
-) -> Option<&'a Sequence> {
-    cat.sequences.values().find(|s| {
-        s.identity
-            && s.owned_by
-                .as_ref()
-                .is_some_and(|(t, c)| t == table && c == column)
-    })
-}
-
-/// Plain sequences owned by a column (`serial`), which go when the column goes.
-pub(crate) fn owned_sequences<'a>(
-    cat: &'a Catalog,
-    table: &'a QualName,
-    column: Option<&'a Ident>,
-) -> impl Iterator<Item = &'a Sequence> + 'a {
-    cat.sequences.values().filter(move |s| {
-        s.owned_by
-            .as_ref()
-            .is_some_and(|(t, c)| t == table && column.is_none_or(|col| col == c))
-    })
-}
-
-/// Objects of `cat` that use the type `name`: columns, domains and composite attributes
-/// that name it, and whatever `depends` says depends on it.
-pub(crate) fn type_users(cat: &Catalog, name: &QualName) -> BTreeSet<ObjectId> {
-    let me = ObjectId::Type { name: name.clone() };
-    let mut out: BTreeSet<ObjectId> = cat
-        .depends
-        .iter()
-        .filter(|(_, on)| on.contains(&me))
-        .map(|(dependent, _)| dependent.clone())
-        .collect();
-    for t in cat.tables.values() {
-        for c in &t.columns {
-            if type_ref(cat, &c.data_type).as_ref() == Some(&me) {
-                out.insert(ObjectId::Column {
-                    table: t.name.clone(),
-                    column: c.name.clone(),
-                });
-            }
-        }
-    }
-    for d in cat.domains.values() {
-        if type_ref(cat, &d.base_type).as_ref() == Some(&me) {
-            out.insert(ObjectId::Type {
-                name: d.name.clone(),
-            });
-        }
-    }
-    for c in cat.composites.values() {
-        if c.attributes
-            .iter()
-            .any(|a| type_ref(cat, &a.data_type).as_ref() == Some(&me))
-        {
-            out.insert(ObjectId::Type {
-                name: c.name.clone(),
-            });
-        }
-    }
-    out.remove(&me);
-    out
 }
 
 /// Live constraints and indexes that must be dropped and created again: those over a
@@ -270,7 +318,7 @@ pub(crate) fn rebuild_set(ctx: &Ctx) -> BTreeSet<ObjectId> {
     for (table, pairs) in &ctx.diff.constraints {
         for k in &pairs.kept {
             if k.from.kind == ConstraintKind::ForeignKey
-                && fk_key(ctx.from, k.from).is_some_and(|key| gone_keys.contains(&key))
+                && fk_key(&ctx.from_lookup, k.from).is_some_and(|key| gone_keys.contains(&key))
             {
                 out.insert(ObjectId::Constraint {
                     table: table.clone(),

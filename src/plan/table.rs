@@ -3,9 +3,7 @@
 //! constraints of existing tables and all foreign keys in `constraint.rs`.
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::{
-    constraint_index_name, identity_sequence, owned_sequences, relation_name, type_name,
-};
+use super::deps::{constraint_index_name, relation_name, type_name};
 use super::sql::column_spec;
 use super::{column, Action, Hazard};
 use crate::catalog::{ConstraintKind, ObjectId, QualName, Table};
@@ -72,7 +70,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             table: t.name.clone(),
             column: c.name.clone(),
         });
-        if let Some(s) = identity_sequence(ctx.to, &t.name, &c.name) {
+        if let Some(s) = ctx.to_lookup.identity_sequence(&t.name, &c.name) {
             creates.push(ObjectId::Sequence {
                 name: s.name.clone(),
             });
@@ -238,16 +236,15 @@ fn drop_tables(ctx: &Ctx, out: &mut Steps) {
                 }),
         );
         drops.extend(
-            ctx.from
-                .indexes
-                .values()
-                .filter(|i| i.table == t.name)
+            ctx.from_lookup
+                .indexes_of(&t.name)
                 .map(|i| ObjectId::Index {
                     name: i.name.clone(),
                 }),
         );
         drops.extend(
-            owned_sequences(ctx.from, &t.name, None)
+            ctx.from_lookup
+                .owned_sequences(&t.name, None)
                 .filter(|s| s.identity || !ctx.to.sequences.contains_key(&s.name))
                 .map(|s| ObjectId::Sequence {
                     name: s.name.clone(),

@@ -1,7 +1,7 @@
 //! Enums, domains and composite types.
 
 use super::build::{comment_change, unsupported, Ctx, Draft, Phase, PlanError, Steps};
-use super::deps::{relation_name, type_name, type_users};
+use super::deps::{relation_name, type_name};
 use super::sql::collation;
 use super::{Action, Hazard};
 use crate::catalog::{
@@ -23,8 +23,9 @@ fn type_id(name: &QualName) -> ObjectId {
 /// Live objects that use the type and still use it in the desired catalog: they keep the
 /// type from being dropped and created again.
 fn surviving_users(ctx: &Ctx, name: &QualName) -> BTreeSet<ObjectId> {
-    let after = type_users(ctx.to, name);
-    type_users(ctx.from, name)
+    let after = ctx.to_lookup.type_users(name);
+    ctx.from_lookup
+        .type_users(name)
         .into_iter()
         .filter(|u| after.contains(u))
         .collect()
@@ -311,7 +312,7 @@ fn domains(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
             ));
             continue;
         }
-        let in_use = !type_users(ctx.from, &f.name).is_empty();
+        let in_use = !ctx.from_lookup.type_users(&f.name).is_empty();
         if f.default != t.default {
             out.push(match &t.default {
                 Some(e) => alter_domain(ctx, t, format!("SET DEFAULT {e}"), "default changed"),
@@ -427,7 +428,7 @@ fn composites(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     }
     for (f, t) in &ctx.diff.composites.kept {
         let id = type_id(&t.name);
-        let in_use = !type_users(ctx.from, &f.name).is_empty();
+        let in_use = !ctx.from_lookup.type_users(&f.name).is_empty();
         let alter = |sql: String, reason: String| {
             Draft::new(
                 Phase::AlterType,
@@ -471,7 +472,9 @@ fn composites(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                 )),
                 Some(fa) if fa.data_type != ta.data_type || fa.collation != ta.collation => {
                     if in_use {
-                        let user = type_users(ctx.from, &f.name)
+                        let user = ctx
+                            .from_lookup
+                            .type_users(&f.name)
                             .into_iter()
                             .next()
                             .expect("in use");
