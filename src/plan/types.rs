@@ -121,6 +121,7 @@ fn enums(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                             format!("label {} added", quote_literal(label)),
                         )
                         .non_transactional()
+                        .alters([id.clone()])
                         .hazard(
                             Hazard::BackwardIncompatible,
                             format!(
