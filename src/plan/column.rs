@@ -16,9 +16,10 @@ fn col_id(t: &Table, c: &Column) -> ObjectId {
     }
 }
 
-/// Live columns the plan drops and adds again: a plain column that becomes generated, or a
+/// Live columns the plan drops and adds again: a plain column that becomes generated, a
 /// generation expression that changes on a server older than PostgreSQL 17 (which has no
-/// `SET EXPRESSION`).
+/// `SET EXPRESSION`), and a generated column computed from a column whose type changes
+/// (PostgreSQL refuses to change the type under it).
 pub(crate) fn replaced_columns(ctx: &Ctx) -> BTreeSet<ObjectId> {
     let mut out = BTreeSet::new();
     for (_, t) in &ctx.diff.tables.kept {
@@ -30,6 +31,22 @@ pub(crate) fn replaced_columns(ctx: &Ctx) -> BTreeSet<ObjectId> {
             };
             if replace {
                 out.insert(col_id(t, c));
+            }
+        }
+        let retyped: BTreeSet<ObjectId> = ctx.diff.columns[&t.name]
+            .kept
+            .iter()
+            .filter(|(f, c)| f.data_type != c.data_type || f.collation != c.collation)
+            .map(|(_, c)| col_id(t, c))
+            .collect();
+        for (f, c) in &ctx.diff.columns[&t.name].kept {
+            let id = col_id(t, c);
+            let reads_retyped = ctx
+                .from
+                .dependencies_of(&id)
+                .any(|d| retyped.contains(d) && d != &id);
+            if f.generated.is_some() && c.generated.is_some() && reads_retyped {
+                out.insert(id);
             }
         }
     }
@@ -51,8 +68,10 @@ pub(crate) fn plan(ctx: &Ctx, f: &Table, t: &Table, out: &mut Steps) -> Result<(
         if ctx.column_replaced(&t.name, &c.name) {
             let reason = if fc.generated.is_none() {
                 "column becomes generated: dropped and added again"
-            } else {
+            } else if fc.generated != c.generated {
                 "generation expression changed: dropped and added again"
+            } else {
+                "a column it is computed from changes type: dropped and added again"
             };
             out.push(
                 drop_column(ctx, f, fc, Phase::AlterTable, reason).hazard_if(

@@ -314,3 +314,41 @@ fn column_moves_between_types() {
     assert!(pos(type_id("public.status")) < pos(column_id("public.t", "s")));
     assert!(pos(column_id("public.t", "s")) < pos(type_id("public.old_status")));
 }
+
+#[test]
+fn generated_column_replaced_around_a_type_change_it_depends_on() {
+    // pg_depend records that g reads id: g must go before id changes type, and come back after
+    let cat = |ty: &str, expr: &str| {
+        with_table(|t| t.column("id", ty).column("g", ty).generated(expr))
+            .depends(column_id("public.t", "g"), column_id("public.t", "id"))
+            .build()
+    };
+    let p = plan(&cat("integer", "(id * 2)"), &cat("bigint", "(id * 3)"));
+    let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE public.t DROP COLUMN g",
+            "ALTER TABLE public.t ALTER COLUMN id TYPE bigint USING id::bigint",
+            "ALTER TABLE public.t ADD COLUMN g bigint GENERATED ALWAYS AS ((id * 3)) STORED",
+        ]
+    );
+}
+
+#[test]
+fn unchanged_generated_column_replaced_when_its_source_changes_type() {
+    let cat = |ty: &str| {
+        with_table(|t| {
+            t.column("id", ty)
+                .column("g", "bigint")
+                .generated("(id * 2)")
+        })
+        .depends(column_id("public.t", "g"), column_id("public.t", "id"))
+        .build()
+    };
+    let p = plan(&cat("integer"), &cat("bigint"));
+    insta::assert_snapshot!(render(&p));
+    assert_eq!(p.steps.len(), 3);
+    assert!(p.steps[0].sql.ends_with("DROP COLUMN g"));
+    assert!(p.steps[2].sql.contains("ADD COLUMN g"));
+}
