@@ -8,6 +8,8 @@
 //!
 //! Identity is by name (and argument types for routines), never by OID.
 
+pub mod builder;
+mod fingerprint;
 pub mod ident;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};

@@ -1,8 +1,23 @@
 //! The plan: ordered steps, each with its SQL, the object it touches, why it is there,
 //! whether it can run in a transaction, and its hazards.
 
+mod build;
+mod column;
+mod constraint;
+mod deps;
 pub mod hazard;
+mod index;
+mod schema;
+mod sequence;
+mod sql;
+mod table;
+#[cfg(test)]
+mod testkit;
+mod text;
+mod typechange;
+mod types;
 
+pub use build::{build, PlanError, PlanOptions};
 pub use hazard::{Hazard, HazardNote};
 
 use crate::catalog::{ObjectId, Unmanaged};

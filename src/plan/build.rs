@@ -1,0 +1,327 @@
+//! The planner's entry point: diff two catalogs, turn every difference into steps, order
+//! them, and wrap them in a [`Plan`].
+
+use super::deps;
+use super::{Action, Hazard, HazardNote, Plan, Step, PLAN_FORMAT_VERSION};
+use crate::catalog::{Catalog, Ident, ObjectId, QualName};
+use crate::diff::{self, Diff};
+use crate::order::{self, Deps, Node, OrderError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What the planner compares beyond the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Compare extension versions too, and emit `ALTER EXTENSION e UPDATE TO 'v'`. Off by
+    /// default: the dev database installs the server's default version, which says nothing
+    /// about the version the live database should run.
+    pub compare_extension_versions: bool,
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum PlanError {
+    #[error("cannot plan the change to {object}: {reason}")]
+    #[diagnostic(code(schemadiff::plan::unsupported), help("{help}"))]
+    Unsupported {
+        object: String,
+        reason: String,
+        help: String,
+    },
+
+    #[error("the plan's steps depend on each other in a cycle: {}", steps.join(" → "))]
+    #[diagnostic(
+        code(schemadiff::plan::cycle),
+        help("this is a planner bug or an unusual dependency between objects; please report it with the DOT graph in the error's data")
+    )]
+    Cycle {
+        /// The SQL of the steps in one cycle.
+        steps: Vec<String>,
+        /// The whole step graph in Graphviz DOT.
+        dot: String,
+    },
+}
+
+impl From<OrderError> for PlanError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::Cycle { steps, dot } => PlanError::Cycle { steps, dot },
+        }
+    }
+}
+
+/// Phases, in the order steps go when nothing else decides: expand first (create, then
+/// alter), contract last (drop dependents before what they depend on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    CreateSchema,
+    CreateExtension,
+    AlterExtension,
+    CreateType,
+    AlterType,
+    CreateSequence,
+    AlterSequence,
+    CreateTable,
+    AlterTable,
+    Rename,
+    AddConstraint,
+    CreateIndex,
+    AddForeignKey,
+    Validate,
+    OwnedBy,
+    Comment,
+    DropForeignKey,
+    DropConstraint,
+    DropIndex,
+    DropColumn,
+    DropTable,
+    DropSequence,
+    DropType,
+    DropExtension,
+    DropSchema,
+}
+
+/// A step before ordering: the step itself, its phase and its dependencies.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub step: Step,
+    pub phase: Phase,
+    pub deps: Deps,
+}
+
+impl Draft {
+    pub fn new(
+        phase: Phase,
+        object: ObjectId,
+        action: Action,
+        sql: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Draft {
+        Draft {
+            step: Step {
+                sql: sql.into(),
+                object,
+                action,
+                reason: reason.into(),
+                transactional: true,
+                hazards: Vec::new(),
+            },
+            phase,
+            deps: Deps::default(),
+        }
+    }
+    pub fn hazard(mut self, kind: Hazard, reason: impl Into<String>) -> Self {
+        self.step.hazards.push(HazardNote::new(kind, reason));
+        self
+    }
+    /// Add the hazard only when `on` holds (hazards apply to existing objects only).
+    pub fn hazard_if(self, on: bool, kind: Hazard, reason: impl Into<String>) -> Self {
+        if on {
+            self.hazard(kind, reason)
+        } else {
+            self
+        }
+    }
+    pub fn hazards(mut self, notes: impl IntoIterator<Item = HazardNote>) -> Self {
+        self.step.hazards.extend(notes);
+        self
+    }
+    pub fn non_transactional(mut self) -> Self {
+        self.step.transactional = false;
+        self
+    }
+    pub fn creates(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.creates.extend(ids);
+        self
+    }
+    pub fn drops(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.drops.extend(ids);
+        self
+    }
+    pub fn alters(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.alters.extend(ids);
+        self
+    }
+    pub fn needs(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.needs.extend(ids);
+        self
+    }
+    pub fn releases(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.releases.extend(ids);
+        self
+    }
+    /// Names taken in a shared namespace (see [`super::deps::relation_name`]).
+    pub fn claims(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.deps.claims.extend(names);
+        self
+    }
+    pub fn frees(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.deps.frees.extend(names);
+        self
+    }
+}
+
+/// Steps in emission order.
+#[derive(Debug, Default)]
+pub(crate) struct Steps(pub Vec<Draft>);
+
+impl Steps {
+    pub fn push(&mut self, d: Draft) {
+        self.0.push(d);
+    }
+}
+
+/// Everything the per-kind planners share.
+pub(crate) struct Ctx<'a> {
+    pub from: &'a Catalog,
+    pub to: &'a Catalog,
+    pub opts: &'a PlanOptions,
+    pub diff: Diff<'a>,
+    pub from_lookup: deps::Lookup<'a>,
+    pub to_lookup: deps::Lookup<'a>,
+    /// Live columns dropped and added again (a column that becomes generated, or whose
+    /// generation expression changes before PostgreSQL 17).
+    pub replaced_columns: BTreeSet<ObjectId>,
+    /// Live constraints and indexes that must be dropped and created again although they
+    /// did not change, because something they rest on is replaced.
+    pub rebuild: BTreeSet<ObjectId>,
+}
+
+impl<'a> Ctx<'a> {
+    /// What `id` needs in the desired catalog: its structure and `to.depends`.
+    pub fn needs_in_to(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
+        let mut out = self.to_lookup.structural(id);
+        out.extend(self.to.dependencies_of(id).cloned());
+        out
+    }
+    /// What `id` rests on in the live catalog: its structure and `from.depends`.
+    pub fn rests_on_in_from(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
+        let mut out = self.from_lookup.structural(id);
+        out.extend(self.from.dependencies_of(id).cloned());
+        out
+    }
+    /// What an in-place change of `id` stops depending on.
+    pub fn released_by_alter(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
+        let after = self.needs_in_to(id);
+        self.rests_on_in_from(id)
+            .into_iter()
+            .filter(|x| !after.contains(x))
+            .collect()
+    }
+    /// True when the table exists in the live catalog (hazards apply to it).
+    pub fn table_exists(&self, t: &QualName) -> bool {
+        self.from.tables.contains_key(t)
+    }
+    /// True when the table is dropped by the plan.
+    pub fn table_dropped(&self, t: &QualName) -> bool {
+        self.from.tables.contains_key(t) && !self.to.tables.contains_key(t)
+    }
+    pub fn column_replaced(&self, t: &QualName, c: &Ident) -> bool {
+        self.replaced_columns.contains(&ObjectId::Column {
+            table: t.clone(),
+            column: c.clone(),
+        })
+    }
+}
+
+/// Plan the steps that turn `from` (the live catalog) into `to` (the desired catalog).
+pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let diff = diff::diff(from, to);
+    let mut ctx = Ctx {
+        from,
+        to,
+        opts,
+        diff,
+        from_lookup: deps::Lookup::new(from),
+        to_lookup: deps::Lookup::new(to),
+        replaced_columns: BTreeSet::new(),
+        rebuild: BTreeSet::new(),
+    };
+    ctx.replaced_columns = super::column::replaced_columns(&ctx);
+    ctx.rebuild = deps::rebuild_set(&ctx);
+
+    let mut steps = Steps::default();
+    super::schema::plan(&ctx, &mut steps)?;
+    super::types::plan(&ctx, &mut steps)?;
+    super::sequence::plan(&ctx, &mut steps)?;
+    super::table::plan(&ctx, &mut steps)?;
+    super::constraint::plan(&ctx, &mut steps)?;
+    super::index::plan(&ctx, &mut steps)?;
+
+    let nodes: Vec<Node> = steps
+        .0
+        .iter()
+        .map(|d| {
+            let mut deps = d.deps.clone();
+            let own: BTreeSet<ObjectId> = deps
+                .creates
+                .iter()
+                .chain(&deps.drops)
+                .chain(&deps.alters)
+                .cloned()
+                .collect();
+            deps.needs.retain(|x| !own.contains(x));
+            deps.releases.retain(|x| !own.contains(x));
+            Node {
+                object: d.step.object.clone(),
+                rank: d.phase as u32,
+                label: d.step.sql.clone(),
+                deps,
+            }
+        })
+        .collect();
+    let order = order::order(&nodes)?;
+    let mut drafts: Vec<Option<Draft>> = steps.0.into_iter().map(Some).collect();
+    let steps = order
+        .into_iter()
+        .map(|i| drafts[i].take().expect("each step is ordered once").step)
+        .collect();
+
+    let unmanaged: BTreeSet<_> = from
+        .unmanaged
+        .iter()
+        .chain(&to.unmanaged)
+        .cloned()
+        .collect();
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        source_fingerprint: from.fingerprint(),
+        target_fingerprint: to.fingerprint(),
+        steps,
+        unmanaged: unmanaged.into_iter().collect(),
+    })
+}
+
+/// An [`PlanError::Unsupported`] for a change that has no safe automatic form yet.
+pub(crate) fn unsupported(
+    object: impl std::fmt::Display,
+    reason: impl Into<String>,
+    help: impl Into<String>,
+) -> PlanError {
+    PlanError::Unsupported {
+        object: object.to_string(),
+        reason: reason.into(),
+        help: help.into(),
+    }
+}
+
+/// `COMMENT ON <target> IS ...` when the comment differs (`from` is None for a new object);
+/// the step needs the object, so it runs after the object is created or renamed.
+pub(crate) fn comment_change(
+    id: ObjectId,
+    target: String,
+    from: Option<&String>,
+    to: Option<&String>,
+) -> Option<Draft> {
+    if from == to {
+        return None;
+    }
+    let reason = match (from, to) {
+        (None, _) => "comment added",
+        (_, None) => "comment removed",
+        _ => "comment changed",
+    };
+    let sql = super::sql::comment(&target, to.map(String::as_str));
+    Some(Draft::new(Phase::Comment, id.clone(), Action::Comment, sql, reason).needs([id]))
+}
