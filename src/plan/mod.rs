@@ -97,25 +97,3 @@ pub struct Step {
     pub transactional: bool,
     pub hazards: Vec<HazardNote>,
 }
-
-// Placeholder until the planner lands.
-#[derive(Debug, Default, Clone)]
-pub struct PlanOptions {}
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum PlanError {
-    #[error("planning is not available yet")]
-    #[diagnostic(code(schemadiff::plan::missing))]
-    Missing,
-}
-pub fn build(
-    _from: &crate::catalog::Catalog,
-    _to: &crate::catalog::Catalog,
-    _opts: &PlanOptions,
-) -> Result<Plan, PlanError> {
-    Err(PlanError::Missing)
-}
-impl crate::catalog::Catalog {
-    pub fn fingerprint(&self) -> String {
-        String::new()
-    }
-}

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod converge;
 pub mod oracle;
 use schemadiff::conn::ConnTarget;
 use schemadiff::embedded::EmbeddedCluster;
