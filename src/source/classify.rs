@@ -238,7 +238,11 @@ pub(crate) fn heading(toks: &[TokenWithSpan]) -> Heading {
         }
         _ => {}
     }
-    if matches!(first, "drop") && words.get(1).is_some_and(|w| CLUSTER_KINDS.contains(&w.as_str())) {
+    if matches!(first, "drop")
+        && words
+            .get(1)
+            .is_some_and(|w| CLUSTER_KINDS.contains(&w.as_str()))
+    {
         h.cluster_level = Some(format!("DROP {}", words[1].to_ascii_uppercase()));
     }
     h
@@ -404,7 +408,10 @@ fn alter_heading(toks: &[TokenWithSpan], h: &mut Heading) {
         h.run_alone = true;
     }
     let mut i = 2;
-    if matches!(kind, ObjectKind::MaterializedView | ObjectKind::ForeignTable) {
+    if matches!(
+        kind,
+        ObjectKind::MaterializedView | ObjectKind::ForeignTable
+    ) {
         i += 1;
     }
     i = skip_if_not_exists(toks, i);
@@ -489,8 +496,7 @@ pub(crate) fn token_references(
                     _ => None,
                 };
                 if let Some(mut j) = anchor {
-                    while kw(toks, j, "only") || kw(toks, j, "table") || kw(toks, j, "sequence")
-                    {
+                    while kw(toks, j, "only") || kw(toks, j, "table") || kw(toks, j, "sequence") {
                         j += 1;
                     }
                     if matches!(toks.get(j).map(|t| &t.token), Some(Token::LParen))
@@ -558,7 +564,9 @@ fn string_reference(toks: &[TokenWithSpan], i: usize, s: &str, out: &mut Vec<Obj
         && matches!(&toks[i - 2].token, Token::Word(w) if matches!(w.value.to_ascii_lowercase().as_str(), "nextval" | "currval" | "setval"));
     let cast = matches!(toks.get(i + 1).map(|t| &t.token), Some(Token::DoubleColon))
         && matches!(toks.get(i + 2).map(|t| &t.token), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("regclass"));
-    let select_arg = kw(toks, 0, "select") && i >= 1 && matches!(toks[i - 1].token, Token::LParen | Token::Comma);
+    let select_arg = kw(toks, 0, "select")
+        && i >= 1
+        && matches!(toks[i - 1].token, Token::LParen | Token::Comma);
     if !(called || cast || select_arg) {
         return;
     }
@@ -621,10 +629,9 @@ pub(crate) fn sql_body_tokens(toks: &[TokenWithSpan]) -> Vec<Vec<TokenWithSpan>>
 
 /// Classify a statement that does not tokenize, from its first words.
 pub(crate) fn heading_from_text(sql: &str) -> Heading {
-    let toks = super::split::tokenize_piece(
-        &sql.split_whitespace().take(6).collect::<Vec<_>>().join(" "),
-    )
-    .unwrap_or_default();
+    let toks =
+        super::split::tokenize_piece(&sql.split_whitespace().take(6).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
     let mut h = heading(&toks);
     h.references.clear();
     h

@@ -53,13 +53,12 @@ pub(crate) async fn server_fingerprint(dev: &DevDb) -> Result<Fingerprint, Sourc
     match dev {
         DevDb::TargetServer(t) | DevDb::Url(t) => {
             let admin = t.connect().await?;
-            let row = admin
-                .query_one(FINGERPRINT_SQL, &[])
-                .await
-                .map_err(|e| SourceError::DevDatabase {
+            let row = admin.query_one(FINGERPRINT_SQL, &[]).await.map_err(|e| {
+                SourceError::DevDatabase {
                     shown: t.shown.clone(),
                     reason: describe_error(&e),
-                })?;
+                }
+            })?;
             let version: String = row.get(0);
             let extensions: String = row.get(1);
             Ok(Fingerprint {
@@ -69,11 +68,12 @@ pub(crate) async fn server_fingerprint(dev: &DevDb) -> Result<Fingerprint, Sourc
         }
         DevDb::Embedded => {
             let bin = EmbeddedCluster::find_binaries()?;
-            let text = tokio::task::spawn_blocking(move || super::cache::embedded_fingerprint(&bin))
-                .await
-                .map_err(|e| SourceError::Load {
-                    reason: e.to_string(),
-                })?;
+            let text =
+                tokio::task::spawn_blocking(move || super::cache::embedded_fingerprint(&bin))
+                    .await
+                    .map_err(|e| SourceError::Load {
+                        reason: e.to_string(),
+                    })?;
             Ok(Fingerprint { text, admin: None })
         }
     }
@@ -112,9 +112,7 @@ impl DevDatabase {
         let sql = format!("CREATE DATABASE {} TEMPLATE template0", Ident::new(&name));
         if let Err(e) = admin.batch_execute(&sql).await {
             let reason = describe_error(&e);
-            let denied = e
-                .as_db_error()
-                .is_some_and(|d| d.code().code() == "42501");
+            let denied = e.as_db_error().is_some_and(|d| d.code().code() == "42501");
             let shown = admin_target.shown.clone();
             return Err(if denied {
                 SourceError::DevPrivilege { shown, reason }
@@ -146,12 +144,18 @@ impl DevDatabase {
     pub async fn drop(mut self) -> Result<(), SourceError> {
         let sql = drop_sql(&self.name);
         let mut result = match self.admin.take() {
-            Some(admin) => admin.batch_execute(&sql).await.map_err(|e| describe_error(&e)),
+            Some(admin) => admin
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| describe_error(&e)),
             None => Err("no admin connection".to_string()),
         };
         if result.is_err() {
             result = match self.admin_target.connect().await {
-                Ok(admin) => admin.batch_execute(&sql).await.map_err(|e| describe_error(&e)),
+                Ok(admin) => admin
+                    .batch_execute(&sql)
+                    .await
+                    .map_err(|e| describe_error(&e)),
                 Err(e) => Err(e.to_string()),
             };
         }

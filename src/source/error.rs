@@ -2,7 +2,7 @@
 //! `NamedSource` and a label at the exact position, so the report names file, line and
 //! column.
 
-use miette::{NamedSource, SourceSpan};
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use std::path::PathBuf;
 
 use crate::conn::ConnError;
@@ -34,7 +34,7 @@ pub enum SourceError {
     Split {
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("starts here")]
         at: SourceSpan,
     },
@@ -47,7 +47,7 @@ pub enum SourceError {
     MetaCommand {
         command: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("psql command")]
         at: SourceSpan,
     },
@@ -60,7 +60,7 @@ pub enum SourceError {
     ClusterLevel {
         what: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("not allowed here")]
         at: SourceSpan,
     },
@@ -71,7 +71,7 @@ pub enum SourceError {
         message: String,
         code: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("{label}")]
         at: SourceSpan,
         label: String,
@@ -146,4 +146,50 @@ pub(crate) fn remedy(code: &str) -> String {
         _ => "fix the statement: the desired files are loaded by PostgreSQL itself, so they must be valid SQL for the dev server",
     };
     s.to_string()
+}
+
+/// A schema file as a diagnostic's source: like miette's `NamedSource`, but the reported
+/// column counts characters (as editors and PostgreSQL do), not bytes.
+#[derive(Debug, Clone)]
+pub struct SqlSource(std::sync::Arc<(String, String)>);
+
+impl SqlSource {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        SqlSource(std::sync::Arc::new((name.into(), text.into())))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0 .0
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0 .1
+    }
+}
+
+impl SourceCode for SqlSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text();
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let start = inner.span().offset().min(text.len());
+        let prefix = text.get(..start).unwrap_or("");
+        let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+        let column = prefix[line_start..].chars().count();
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name().to_string(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                column,
+                inner.line_count(),
+            )
+            .with_language("sql"),
+        ))
+    }
 }

@@ -33,7 +33,10 @@ pub(crate) fn read_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, SourceErr
         let bytes = std::fs::read(&path).map_err(|e| read_error(&path, &e))?;
         let mut text = String::from_utf8(bytes).map_err(|e| SourceError::Read {
             path: path.clone(),
-            reason: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            reason: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         })?;
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());

@@ -182,7 +182,9 @@ pub async fn load(
         ids.sort_by_key(|&j| position[j]);
         let before = ids.len();
         let mut round = Outcome::default();
-        loader.run_pipelined(&mut conns[0], &ids, &mut round).await?;
+        loader
+            .run_pipelined(&mut conns[0], &ids, &mut round)
+            .await?;
         out.failed.extend(round.failed);
         retried += round.ok;
         out.ok += round.ok;
@@ -396,10 +398,7 @@ impl<'a> Loader<'a> {
     fn report(&self, mut failed: Vec<(usize, DbFailure)>) -> SourceError {
         let stmts = &self.files.statements;
         failed.sort_by_key(|(j, f)| (f.retryable(), stmts[*j].file, stmts[*j].span.start));
-        let errors: Vec<SourceError> = failed
-            .iter()
-            .map(|(j, f)| self.rejected(*j, f))
-            .collect();
+        let errors: Vec<SourceError> = failed.iter().map(|(j, f)| self.rejected(*j, f)).collect();
         if errors.len() == 1 {
             return errors.into_iter().next().expect("one error");
         }

@@ -17,10 +17,10 @@ mod split;
 
 pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
 pub use devdb::{DevDatabase, DevDb};
-pub use error::SourceError;
+pub use error::{SourceError, SqlSource};
 pub use load::{load, LoadOptions, LoadReport};
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -76,9 +76,9 @@ pub struct CacheOptions {
 
 impl DesiredFiles {
     /// The named source of a file, for diagnostics.
-    pub fn named_source(&self, file: usize) -> NamedSource<String> {
+    pub fn named_source(&self, file: usize) -> SqlSource {
         let f = &self.files[file];
-        NamedSource::new(f.path.display().to_string(), f.text.clone()).with_language("sql")
+        SqlSource::new(f.path.display().to_string(), f.text.clone())
     }
 }
 

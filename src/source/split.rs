@@ -24,8 +24,14 @@ pub(crate) struct Piece {
 /// Why a file cannot be split, at a byte range of the file.
 #[derive(Debug)]
 pub(crate) enum SplitError {
-    Unterminated { what: &'static str, at: Range<usize> },
-    MetaCommand { command: String, at: Range<usize> },
+    Unterminated {
+        what: &'static str,
+        at: Range<usize>,
+    },
+    MetaCommand {
+        command: String,
+        at: Range<usize>,
+    },
 }
 
 /// Split `text` into statements. Empty statements (`;;`, comments only) are skipped.
@@ -49,7 +55,9 @@ pub(crate) fn split(text: &str) -> Result<Vec<Piece>, SplitError> {
 /// Tokenize one statement's text on its own, dropping trivia.
 pub(crate) fn tokenize_piece(sql: &str) -> Option<Vec<TokenWithSpan>> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().ok()?;
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
     Some(
         tokens
             .into_iter()
@@ -260,7 +268,9 @@ pub(crate) fn scan(text: &str) -> Result<Vec<Range<usize>>, SplitError> {
                 continue;
             }
             b'\\' => return Err(meta_command(text, i)),
-            b'\'' => i = quoted(b, i, b'\'', false).ok_or_else(|| unterminated("string", i, text))?,
+            b'\'' => {
+                i = quoted(b, i, b'\'', false).ok_or_else(|| unterminated("string", i, text))?
+            }
             b'"' => {
                 i = quoted(b, i, b'"', false)
                     .ok_or_else(|| unterminated("quoted identifier", i, text))?
@@ -333,8 +343,7 @@ fn dollar(b: &[u8], i: usize) -> Option<usize> {
         }
         return Some(j);
     }
-    if b
-        .get(j)
+    if b.get(j)
         .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80)
     {
         while b
