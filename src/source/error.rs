@@ -82,10 +82,11 @@ pub enum SourceError {
     #[error("{count} statement(s) of the schema files failed to load")]
     #[diagnostic(
         code(schemadiff::source::failed),
-        help("each error below points at its statement")
+        help("each error below points at its statement (the first {shown} are shown)")
     )]
     Failed {
         count: usize,
+        shown: usize,
         #[related]
         errors: Vec<SourceError>,
     },

@@ -10,13 +10,6 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use super::classify::{NameClass, ObjectKind, StatementKind};
 use super::Statement;
 
-/// The statements to execute, in order, with each one's dependency level (0 for those that
-/// depend on nothing; statements of one level never depend on each other).
-pub(crate) struct LoadOrder {
-    pub order: Vec<usize>,
-    pub level: Vec<u32>,
-}
-
 fn rank(s: &Statement) -> u8 {
     match s.kind {
         StatementKind::Create(ObjectKind::Schema) => 0,
@@ -88,8 +81,8 @@ pub(crate) fn dependencies(stmts: &[Statement]) -> Vec<BTreeSet<usize>> {
     deps
 }
 
-/// Order the executable statements.
-pub(crate) fn load_order(stmts: &[Statement]) -> LoadOrder {
+/// The executable statements, in load order.
+pub(crate) fn load_order(stmts: &[Statement]) -> Vec<usize> {
     let deps = dependencies(stmts);
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); stmts.len()];
     let mut missing: Vec<usize> = vec![0; stmts.len()];
@@ -112,7 +105,6 @@ pub(crate) fn load_order(stmts: &[Statement]) -> LoadOrder {
         .map(|&k| Reverse(k))
         .collect();
     let mut order = Vec::with_capacity(remaining.len());
-    let mut level = vec![0u32; stmts.len()];
     let mut done = vec![false; stmts.len()];
     while !remaining.is_empty() {
         let (r, j) = match ready.pop() {
@@ -124,12 +116,6 @@ pub(crate) fn load_order(stmts: &[Statement]) -> LoadOrder {
         }
         done[j] = true;
         remaining.remove(&(r, j));
-        level[j] = deps[j]
-            .iter()
-            .filter(|&&i| done[i] && executes(&stmts[i]))
-            .map(|&i| level[i] + 1)
-            .max()
-            .unwrap_or(0);
         order.push(j);
         for &k in &dependents[j] {
             missing[k] = missing[k].saturating_sub(1);
@@ -138,7 +124,7 @@ pub(crate) fn load_order(stmts: &[Statement]) -> LoadOrder {
             }
         }
     }
-    LoadOrder { order, level }
+    order
 }
 
 #[cfg(test)]
@@ -158,7 +144,6 @@ mod tests {
         )
         .unwrap();
         load_order(&desired.statements)
-            .order
             .into_iter()
             .map(|j| desired.statements[j].sql.clone())
             .collect()
