@@ -636,3 +636,73 @@ pub(crate) fn heading_from_text(sql: &str) -> Heading {
     h.references.clear();
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(sql: &str) -> Heading {
+        heading(&super::super::split::tokenize_piece(sql).unwrap())
+    }
+
+    fn name(class: NameClass, schema: Option<&str>, n: &str) -> ObjectName {
+        ObjectName::new(class, schema.map(str::to_string), n.to_string())
+    }
+
+    #[test]
+    fn leading_keywords() {
+        let h = head("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS Ix ON app.t (a)");
+        assert_eq!(h.kind, StatementKind::Create(ObjectKind::Index));
+        assert!(h.run_alone);
+        assert_eq!(h.creates, vec![name(NameClass::Relation, None, "ix")]);
+
+        let h = head("CREATE OR REPLACE MATERIALIZED VIEW \"App\".\"Top\" AS SELECT 1");
+        assert_eq!(h.kind, StatementKind::Create(ObjectKind::MaterializedView));
+        assert!(h
+            .creates
+            .contains(&name(NameClass::Relation, Some("App"), "Top")));
+
+        let h = head("ALTER TABLE ONLY public.a ADD CONSTRAINT x CHECK (true)");
+        assert_eq!(
+            h.references,
+            vec![name(NameClass::Relation, Some("public"), "a")]
+        );
+
+        let h = head("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok'");
+        assert!(h.run_alone);
+
+        let h = head("COMMENT ON COLUMN app.t.c IS 'x'");
+        assert_eq!(
+            h.references,
+            vec![name(NameClass::Relation, Some("app"), "t")]
+        );
+
+        let h = head("SET LOCAL search_path TO app, public");
+        assert_eq!(h.kind, StatementKind::Setting);
+        assert_eq!(h.setting.as_deref(), Some("search_path"));
+
+        assert_eq!(
+            head("CREATE DATABASE x").cluster_level.as_deref(),
+            Some("CREATE DATABASE")
+        );
+        assert_eq!(head("BEGIN").kind, StatementKind::Transaction);
+        assert_eq!(
+            head("INSERT INTO t VALUES (1)").kind,
+            StatementKind::Procedural
+        );
+    }
+
+    #[test]
+    fn grants_on_all_tables_wait_for_the_schema_tables() {
+        let toks = super::super::split::tokenize_piece(
+            "GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader",
+        )
+        .unwrap();
+        let mut defined = Defined::default();
+        defined.add(&name(NameClass::Schema, None, "app"));
+        let mut refs = Vec::new();
+        token_references(&toks, &defined, false, &mut refs);
+        assert!(refs.contains(&name(NameClass::Relation, Some("app"), "*")));
+        assert!(refs.contains(&name(NameClass::Schema, None, "app")));
+    }
+}
