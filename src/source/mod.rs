@@ -1,44 +1,208 @@
 //! Desired state: schema files are split into statements, ordered by their references,
-//! loaded into a dev database and introspected there.
-//! (Placeholder signatures until the loader lands.)
+//! loaded into a dev database and introspected there (PostgreSQL is the reference parser).
+//!
+//! - [`read_paths`] reads the files and splits and classifies their statements;
+//! - [`load`] executes them into a database (batched, ordered, with a retry pass);
+//! - [`DevDatabase`] is the temporary database they are loaded into;
+//! - [`desired_catalog`] does all of it, with the [`cache`] in front.
 
-use crate::catalog::Catalog;
-use crate::conn::ConnTarget;
-use crate::introspect::Scope;
+pub mod cache;
+mod classify;
+mod devdb;
+mod error;
+mod files;
+mod load;
+mod order;
+mod split;
+
+pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
+pub use devdb::{DevDatabase, DevDb};
+pub use error::{SourceError, SqlSource};
+pub use load::{load, LoadOptions, LoadReport};
+
+use miette::SourceSpan;
+use std::ops::Range;
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum SourceError {
-    #[error("loading desired files is not available yet")]
-    #[diagnostic(code(schemadiff::source::missing))]
-    Missing,
-}
+use crate::catalog::Catalog;
+use crate::introspect::Scope;
 
+/// The desired files and their statements, in file order.
+#[derive(Debug, Clone, Default)]
 pub struct DesiredFiles {
     pub files: Vec<SourceFile>,
+    pub statements: Vec<Statement>,
 }
+
+/// One desired file as read (a leading UTF-8 byte order mark removed).
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
 }
-pub fn read_paths(_paths: &[PathBuf]) -> Result<DesiredFiles, SourceError> {
-    Err(SourceError::Missing)
+
+/// One statement of a desired file.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// Index into [`DesiredFiles::files`].
+    pub file: usize,
+    /// Byte range in the file's text, from the first token to the last (no `;`).
+    pub span: Range<usize>,
+    /// The text that is executed: `files[file].text[span]`.
+    pub sql: String,
+    pub kind: StatementKind,
+    /// Names it defines.
+    pub creates: Vec<ObjectName>,
+    /// Names it refers to (relations wherever they appear; types, routines and schemas
+    /// only when the files define them).
+    pub references: Vec<ObjectName>,
+    /// Whether sqlparser parsed it whole (otherwise it was classified by its leading
+    /// keywords and keeps its place after the statement before it in its file).
+    pub parsed: bool,
+    /// Must run in a transaction of its own (`CREATE INDEX CONCURRENTLY`, `VACUUM`,
+    /// `ALTER TYPE ... ADD VALUE`, `CALL`, `DO`).
+    pub run_alone: bool,
+    /// For settings (`SET x`, `RESET x`, `set_config('x', ...)`): the parameter.
+    pub setting: Option<String>,
 }
-pub enum DevDb {
-    TargetServer(ConnTarget),
-    Url(ConnTarget),
-    Embedded,
-}
+
+/// Cache of the normalized desired catalog.
 #[derive(Debug, Clone, Default)]
 pub struct CacheOptions {
     pub enabled: bool,
+    /// Overrides `SCHEMADIFF_CACHE_DIR` / `$XDG_CACHE_HOME/schemadiff` / `~/.cache/schemadiff`.
     pub dir: Option<PathBuf>,
 }
+
+impl DesiredFiles {
+    /// The named source of a file, for diagnostics.
+    pub fn named_source(&self, file: usize) -> SqlSource {
+        let f = &self.files[file];
+        SqlSource::new(f.path.display().to_string(), f.text.clone())
+    }
+}
+
+/// Read `paths` (files, or directories searched recursively for `*.sql`, sorted by path),
+/// split every file into statements and classify them.
+pub fn read_paths(paths: &[PathBuf]) -> Result<DesiredFiles, SourceError> {
+    let files = files::read_files(paths)?;
+    from_files(files)
+}
+
+/// Split and classify files already in memory.
+pub fn from_files(files: Vec<SourceFile>) -> Result<DesiredFiles, SourceError> {
+    let mut desired = DesiredFiles {
+        files,
+        statements: Vec::new(),
+    };
+    let mut pending: Vec<Option<Vec<sqlparser::tokenizer::TokenWithSpan>>> = Vec::new();
+    let mut defined = classify::Defined::default();
+    for (fi, file) in desired.files.iter().enumerate() {
+        let pieces = split::split(&file.text).map_err(|e| {
+            let src = desired.named_source(fi);
+            match e {
+                split::SplitError::Unterminated { what, at } => SourceError::Split {
+                    message: format!("unterminated {what}"),
+                    src,
+                    at: span(at),
+                },
+                split::SplitError::MetaCommand { command, at } => SourceError::MetaCommand {
+                    command,
+                    src,
+                    at: span(at),
+                },
+            }
+        })?;
+        for piece in pieces {
+            let sql = file.text[piece.span.clone()].to_string();
+            let h = match &piece.tokens {
+                Some(t) => classify::heading(t),
+                None => classify::heading_from_text(&sql),
+            };
+            if let Some(what) = h.cluster_level {
+                return Err(SourceError::ClusterLevel {
+                    what,
+                    src: desired.named_source(fi),
+                    at: span(piece.span.start..piece.span.start + sql.find(' ').unwrap_or(1)),
+                });
+            }
+            for c in &h.creates {
+                defined.add(c);
+            }
+            desired.statements.push(Statement {
+                file: fi,
+                span: piece.span,
+                sql,
+                kind: h.kind,
+                creates: h.creates,
+                references: h.references,
+                parsed: false,
+                run_alone: h.run_alone,
+                setting: h.setting,
+            });
+            pending.push(piece.tokens);
+        }
+    }
+    for (stmt, tokens) in desired.statements.iter_mut().zip(pending) {
+        let Some(tokens) = tokens else { continue };
+        let mut refs = std::mem::take(&mut stmt.references);
+        for body in classify::sql_body_tokens(&tokens) {
+            classify::token_references(&body, &defined, false, &mut refs);
+        }
+        let parsed = if matches!(
+            stmt.kind,
+            StatementKind::Setting | StatementKind::Transaction
+        ) {
+            None
+        } else {
+            classify::token_references(&tokens, &defined, false, &mut refs);
+            classify::parse(tokens)
+        };
+        match parsed {
+            Some(ast) => {
+                stmt.parsed = true;
+                classify::ast_references(&ast, &mut refs);
+            }
+            None => {
+                if let Some(t) = split::tokenize_piece(&stmt.sql) {
+                    classify::token_references(&t, &defined, true, &mut refs);
+                }
+            }
+        }
+        refs.retain(|r| !stmt.creates.contains(r));
+        refs.sort();
+        refs.dedup();
+        stmt.references = refs;
+    }
+    Ok(desired)
+}
+
+fn span(r: Range<usize>) -> SourceSpan {
+    SourceSpan::new(r.start.into(), r.end.saturating_sub(r.start))
+}
+
+/// The normalized desired catalog: from the cache when the files, the dev server and the
+/// scope are unchanged, else by loading the files into a temporary dev database and
+/// introspecting it (the database is dropped afterwards, also on error or Ctrl-C).
 pub async fn desired_catalog(
-    _files: &DesiredFiles,
-    _dev: &DevDb,
-    _scope: &Scope,
-    _cache: &CacheOptions,
+    files: &DesiredFiles,
+    dev: &DevDb,
+    scope: &Scope,
+    cache: &CacheOptions,
 ) -> Result<Catalog, SourceError> {
-    Err(SourceError::Missing)
+    let dir = cache
+        .enabled
+        .then(|| cache.dir.clone().or_else(cache::default_dir))
+        .flatten();
+    let Some(dir) = dir else {
+        return devdb::load_and_introspect(files, dev, scope, None).await;
+    };
+    let fingerprint = devdb::server_fingerprint(dev).await?;
+    let key = cache::cache_key(files, &fingerprint.text, scope);
+    if let Some(catalog) = cache::lookup(&dir, &key) {
+        return Ok(catalog);
+    }
+    let catalog = devdb::load_and_introspect(files, dev, scope, fingerprint.admin).await?;
+    cache::store(&dir, &key, &catalog);
+    Ok(catalog)
 }
