@@ -1,6 +1,7 @@
 //! One test per `fixtures/<area>/<case>/`: `before.sql` and `after.sql` must converge in
 //! both directions against a real PostgreSQL, and the plans match their insta snapshots
-//! (`plan.snap`, `reverse.snap`) beside the fixture. Optional `case.yaml`:
+//! (`plan.snap`, `reverse.snap`) beside the fixture. An optional `reference.sql` builds the
+//! reference database when `after.sql` is in an order psql cannot load. Optional `case.yaml`:
 //! `reverse: false`, `min_pg: 150000`, `max_pg: 169999`, `description: ...`.
 
 mod support;
@@ -60,6 +61,7 @@ fn run_case(
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).map_err(|e| format!("{f}: {e}"));
     let before = read("before.sql")?;
     let after = read("after.sql")?;
+    let reference = std::fs::read_to_string(dir.join("reference.sql")).ok();
     let settings: CaseSettings = match std::fs::read_to_string(dir.join("case.yaml")) {
         Ok(text) => serde_yaml_ng::from_str(&text).map_err(|e| format!("case.yaml: {e}"))?,
         Err(_) => CaseSettings {
@@ -74,7 +76,14 @@ fn run_case(
         return Ok(());
     }
     let converged = rt
-        .block_on(converge(h, name, &before, &after, settings.reverse))
+        .block_on(converge(
+            h,
+            name,
+            &before,
+            &after,
+            reference.as_deref(),
+            settings.reverse,
+        ))
         .map_err(|e| match e {
             CaseError::NotLoadable(m) => format!("fixture SQL does not load: {m}"),
             CaseError::Failed(m) => m,

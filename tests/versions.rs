@@ -46,6 +46,10 @@ fn main() {
             normalize_default_differs,
         ),
         Trial::test("normalize::quoted_text_is_kept", normalize_quoted_text),
+        Trial::test(
+            "normalize::storage_parameter_order_is_ignored",
+            normalize_storage_parameters,
+        ),
     ]);
     let harness = (!args.list).then(|| std::sync::Arc::new(Harness::start()));
     for (name, case) in [
@@ -290,6 +294,19 @@ fn normalize_column_order() -> Result<(), Failed> {
         a == b,
         &format!("dumps differing only in column order and restrict key differ:\n{a}\n---\n{b}"),
     )
+}
+
+fn normalize_storage_parameters() -> Result<(), Failed> {
+    let dump = |with: &str| {
+        normalize_dump(&format!(
+            "CREATE TABLE public.t (\n    id integer\n)\nWITH ({with});\n"
+        ))
+    };
+    let a = dump("fillfactor='70', autovacuum_vacuum_scale_factor='0.05'");
+    let b = dump("autovacuum_vacuum_scale_factor='0.05', fillfactor='70'");
+    ensure(a == b, &format!("storage parameter order matters:\n{a}\n---\n{b}"))?;
+    let c = dump("autovacuum_vacuum_scale_factor='0.05', fillfactor='80'");
+    ensure(a != c, "a different storage parameter value normalizes equal")
 }
 
 fn normalize_default_differs() -> Result<(), Failed> {

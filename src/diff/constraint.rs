@@ -1,9 +1,10 @@
 //! Matching the constraints of one table.
 //!
 //! Same name and same meaning → the same constraint. Otherwise unmatched constraints with
-//! the same meaning are paired: under a desired name PostgreSQL generated, the live name is
-//! kept (never churn on guessed names); under an explicit desired name, it is renamed. A
-//! name whose meaning changed is dropped and added again.
+//! the same meaning are paired and the live one is renamed to the desired name (a metadata
+//! change; never a drop and add because names were guessed differently), so that later
+//! statements naming the constraint find it. A name whose meaning changed is dropped and
+//! added again.
 
 use crate::catalog::{Constraint, ConstraintKind, Table};
 
@@ -77,7 +78,7 @@ pub fn pair_constraints<'a>(from: &'a Table, to: &'a Table) -> ConstraintPairs<'
                 pairs.kept.push(KeptConstraint {
                     from: f,
                     to: t,
-                    rename: !t.name_is_generated,
+                    rename: true,
                 });
             }
             None => pairs.added.push(t),
@@ -104,14 +105,14 @@ mod tests {
     }
 
     #[test]
-    fn generated_desired_name_keeps_live_name() {
+    fn matched_by_meaning_under_another_name_is_renamed_not_replaced() {
         let from = table(|t| t.unique("legacy_a_uniq", &["a"]));
         let to = table(|t| t.unique("t_a_key", &["a"]));
         let p = pair_constraints(&from, &to);
         assert!(p.added.is_empty() && p.removed.is_empty());
         assert_eq!(p.kept.len(), 1);
-        assert!(!p.kept[0].rename);
-        assert_eq!(p.kept[0].live_name().as_str(), "legacy_a_uniq");
+        assert!(p.kept[0].rename);
+        assert_eq!(p.kept[0].live_name().as_str(), "t_a_key");
     }
 
     #[test]

@@ -167,20 +167,23 @@ fn drop(ctx: &Ctx, table: &QualName, c: &Constraint, reason: &str) -> Draft {
 /// b`), validated (`ALTER TABLE t VALIDATE CONSTRAINT n`), commented.
 fn kept(ctx: &Ctx, table: &QualName, k: &KeptConstraint, out: &mut Steps) {
     let from_id = con_id(table, &k.from.name);
-    if ctx.rebuild.contains(&from_id) {
-        out.push(drop(
-            ctx,
-            table,
-            k.from,
-            "dropped to be created again: a column or key it rests on is replaced",
-        ));
-        out.push(add(
-            ctx,
-            table,
-            k.to,
-            true,
-            "created again: a column or key it rests on is replaced",
-        ));
+    // A validated constraint declared NOT VALID is re-added NOT VALID (no scan): the only
+    // way to make the database equal to one built from the desired files.
+    let unvalidate = k.from.validated && !k.to.validated;
+    if ctx.rebuild.contains(&from_id) || unvalidate {
+        let (why_drop, why_add) = if unvalidate {
+            (
+                "dropped to be added again NOT VALID, as declared",
+                "added again NOT VALID, as declared",
+            )
+        } else {
+            (
+                "dropped to be created again: a column or key it rests on is replaced",
+                "created again: a column or key it rests on is replaced",
+            )
+        };
+        out.push(drop(ctx, table, k.from, why_drop));
+        out.push(add(ctx, table, k.to, true, why_add));
         out.0.extend(comment_change(
             con_id(table, &k.to.name),
             target(table, &k.to.name),
@@ -192,6 +195,7 @@ fn kept(ctx: &Ctx, table: &QualName, k: &KeptConstraint, out: &mut Steps) {
     let live = k.live_name();
     let id = con_id(table, live);
     if k.rename {
+        // A generated name is nobody's handle; an explicit one may be.
         out.push(
             Draft::new(
                 Phase::Rename,
@@ -203,17 +207,18 @@ fn kept(ctx: &Ctx, table: &QualName, k: &KeptConstraint, out: &mut Steps) {
                 ),
                 format!("renamed from {}", k.from.name),
             )
-            .hazard(
-                Hazard::BackwardIncompatible,
-                format!("code that names constraint {} breaks", k.from.name),
-            )
             .creates([id.clone()])
             .drops([from_id])
             .claims(constraint_index_name(table, k.to))
             .frees(constraint_index_name(table, k.from))
             .needs([ObjectId::Table {
                 name: table.clone(),
-            }]),
+            }])
+            .hazard_if(
+                !k.from.name_is_generated,
+                Hazard::BackwardIncompatible,
+                format!("code that names constraint {} breaks", k.from.name),
+            ),
         );
     }
     if !k.from.validated && k.to.validated {

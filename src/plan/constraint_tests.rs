@@ -11,13 +11,22 @@ fn with_table(f: impl FnOnce(TableBuilder) -> TableBuilder) -> CatalogBuilder {
 }
 
 #[test]
-fn matched_by_definition_under_another_generated_name_is_no_step() {
+fn matched_by_definition_under_another_generated_name_is_a_plain_rename() {
     let from = with_table(|t| t.unique("t_a_key1", &["a"]).generated_name(true)).build();
     let to = with_table(|t| t.unique("t_a_key", &["a"])).build();
-    assert!(plan(&from, &to).is_empty());
-    // an explicit live name under a generated desired one is not churned either
+    let p = plan(&from, &to);
+    assert_eq!(p.steps.len(), 1, "{}", render(&p));
+    assert_eq!(p.steps[0].action, Action::Rename);
+    assert_eq!(
+        p.steps[0].sql,
+        "ALTER TABLE public.t RENAME CONSTRAINT t_a_key1 TO t_a_key"
+    );
+    assert!(p.steps[0].hazards.is_empty(), "a generated name is nobody's handle");
+    // an explicit live name is renamed too, never dropped and added, but it may be in use
     let from = with_table(|t| t.unique("legacy_unique_a", &["a"])).build();
-    assert!(plan(&from, &to).is_empty());
+    let p = plan(&from, &to);
+    assert_eq!(p.steps.len(), 1, "{}", render(&p));
+    assert_eq!(p.steps[0].hazards[0].kind, Hazard::BackwardIncompatible);
 }
 
 #[test]

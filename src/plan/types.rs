@@ -121,14 +121,8 @@ fn enums(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                             format!("label {} added", quote_literal(label)),
                         )
                         .non_transactional()
+                        // Adding a label is an expansion: no running code breaks.
                         .alters([id.clone()])
-                        .hazard(
-                            Hazard::BackwardIncompatible,
-                            format!(
-                                "readers that do not know label {} may fail on it",
-                                quote_literal(label)
-                            ),
-                        )
                         .needs(ctx.needs_in_to(&id)),
                     );
                 }

@@ -43,7 +43,8 @@ pub fn sql(plan: &Plan, title: &str) -> String {
         out.push_str("-- no changes\n");
         return out;
     }
-    out.push_str(&format!("-- {} steps\n", plan.steps.len()));
+    let n = plan.steps.len();
+    out.push_str(&format!("-- {n} step{}\n", if n == 1 { "" } else { "s" }));
     for (i, step) in plan.steps.iter().enumerate() {
         out.push('\n');
         out.push_str(&format!(

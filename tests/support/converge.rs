@@ -90,12 +90,15 @@ async fn one_direction(
     Ok(applied.plan)
 }
 
-/// Run one case in both directions (or only forward).
+/// Run one case in both directions (or only forward). The reference database for the
+/// forward direction is built from `after`, or from `after_reference` when `after` is in an
+/// order only schemadiff can load (psql executes statements as they come).
 pub async fn converge(
     h: &Harness,
     label: &str,
     before: &str,
     after: &str,
+    after_reference: Option<&str>,
     reverse: bool,
 ) -> Result<Converged, CaseError> {
     let dir = tempfile::tempdir().map_err(|e| CaseError::Failed(e.to_string()))?;
@@ -107,7 +110,7 @@ pub async fn converge(
     let db = build_db(h, label, before)
         .await
         .map_err(|e| CaseError::NotLoadable(format!("before: {e}")))?;
-    let reference_after = match build_db(h, &format!("{label}_ref"), after).await {
+    let reference_after = match build_db(h, &format!("{label}_ref"), after_reference.unwrap_or(after)).await {
         Ok(t) => t,
         Err(e) => {
             h.drop_db(&db).await;

@@ -166,7 +166,7 @@ pub fn normalize_dump(dump: &str) -> String {
     let mut statements: Vec<String> = split_statements(dump)
         .into_iter()
         .filter(|s| !is_session_setting(s))
-        .map(|s| sort_table_elements(&s))
+        .map(|s| sort_storage_parameters(&sort_table_elements(&s)))
         .collect();
     statements.sort();
     let mut out = statements.join("\n");
@@ -203,6 +203,33 @@ fn split_statements(dump: &str) -> Vec<String> {
         statements.push(current.join("\n"));
     }
     statements
+}
+
+/// Storage parameters (`WITH (a='1', b='2')` lines) in name order: PostgreSQL keeps them in
+/// the order they were set, which says nothing about the schema. Options holding commas in
+/// quotes are left as they are.
+fn sort_storage_parameters(statement: &str) -> String {
+    let lines: Vec<String> = statement
+        .lines()
+        .map(|line| {
+            let t = line.trim_start();
+            let Some(inner) = t
+                .strip_prefix("WITH (")
+                .and_then(|r| r.strip_suffix(");").or_else(|| r.strip_suffix(')')))
+            else {
+                return line.to_owned();
+            };
+            if inner.matches('\'').count() != 2 * inner.split(", ").count() {
+                return line.to_owned();
+            }
+            let mut opts: Vec<&str> = inner.split(", ").collect();
+            opts.sort_unstable();
+            let end = if t.ends_with(");") { ");" } else { ")" };
+            let indent = &line[..line.len() - t.len()];
+            format!("{indent}WITH ({}{end}", opts.join(", "))
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// In a `CREATE [UNLOGGED|FOREIGN] TABLE name (` statement, sort the element lines between
