@@ -172,6 +172,7 @@ fn main() {
                         &case.name,
                         &case.current,
                         &case.desired,
+                        None,
                         true,
                     )) {
                         Ok(_) => Outcome::Passed,
