@@ -304,9 +304,15 @@ fn normalize_storage_parameters() -> Result<(), Failed> {
     };
     let a = dump("fillfactor='70', autovacuum_vacuum_scale_factor='0.05'");
     let b = dump("autovacuum_vacuum_scale_factor='0.05', fillfactor='70'");
-    ensure(a == b, &format!("storage parameter order matters:\n{a}\n---\n{b}"))?;
+    ensure(
+        a == b,
+        &format!("storage parameter order matters:\n{a}\n---\n{b}"),
+    )?;
     let c = dump("autovacuum_vacuum_scale_factor='0.05', fillfactor='80'");
-    ensure(a != c, "a different storage parameter value normalizes equal")
+    ensure(
+        a != c,
+        "a different storage parameter value normalizes equal",
+    )
 }
 
 fn normalize_default_differs() -> Result<(), Failed> {

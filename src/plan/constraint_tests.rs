@@ -21,7 +21,10 @@ fn matched_by_definition_under_another_generated_name_is_a_plain_rename() {
         p.steps[0].sql,
         "ALTER TABLE public.t RENAME CONSTRAINT t_a_key1 TO t_a_key"
     );
-    assert!(p.steps[0].hazards.is_empty(), "a generated name is nobody's handle");
+    assert!(
+        p.steps[0].hazards.is_empty(),
+        "a generated name is nobody's handle"
+    );
     // an explicit live name is renamed too, never dropped and added, but it may be in use
     let from = with_table(|t| t.unique("legacy_unique_a", &["a"])).build();
     let p = plan(&from, &to);

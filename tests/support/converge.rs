@@ -78,7 +78,8 @@ async fn one_direction(
     )
     .await
     .map_err(|e| CaseError::Failed(format!("{what}: {}", render_error(e))))?;
-    let got = dump_schema(h, &db.dbname()).map_err(|e| CaseError::Failed(format!("{what}: pg_dump: {e}")))?;
+    let got = dump_schema(h, &db.dbname())
+        .map_err(|e| CaseError::Failed(format!("{what}: pg_dump: {e}")))?;
     let want = dump_schema(h, &reference.dbname())
         .map_err(|e| CaseError::Failed(format!("{what}: pg_dump: {e}")))?;
     if got != want {
@@ -110,13 +111,14 @@ pub async fn converge(
     let db = build_db(h, label, before)
         .await
         .map_err(|e| CaseError::NotLoadable(format!("before: {e}")))?;
-    let reference_after = match build_db(h, &format!("{label}_ref"), after_reference.unwrap_or(after)).await {
-        Ok(t) => t,
-        Err(e) => {
-            h.drop_db(&db).await;
-            return Err(CaseError::NotLoadable(format!("after: {e}")));
-        }
-    };
+    let reference_after =
+        match build_db(h, &format!("{label}_ref"), after_reference.unwrap_or(after)).await {
+            Ok(t) => t,
+            Err(e) => {
+                h.drop_db(&db).await;
+                return Err(CaseError::NotLoadable(format!("after: {e}")));
+            }
+        };
     let result = async {
         let forward = one_direction(h, &db, &after_file, &reference_after, "forward").await?;
         let reverse_plan = if reverse {
@@ -142,8 +144,9 @@ pub async fn converge(
 
 fn render_error(e: workflow::Error) -> String {
     let mut out = String::new();
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(120);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(120);
     if handler.render_report(&mut out, &e).is_err() {
         out = e.to_string();
     }
