@@ -71,6 +71,30 @@ pub enum ObjectId {
     Index {
         name: QualName,
     },
+    View {
+        name: QualName,
+    },
+    MaterializedView {
+        name: QualName,
+    },
+    /// A function, procedure or aggregate, identified by its signature: `args` is
+    /// `pg_get_function_identity_arguments(oid)` read with `search_path = pg_catalog`
+    /// (e.g. `integer, text`, `public.mood`).
+    Function {
+        name: QualName,
+        args: String,
+    },
+    Trigger {
+        table: QualName,
+        name: Ident,
+    },
+    EventTrigger {
+        name: Ident,
+    },
+    Policy {
+        table: QualName,
+        name: Ident,
+    },
     /// Not modelled yet; recorded so that ordering knows it exists.
     Other {
         kind: String,
@@ -89,6 +113,12 @@ impl std::fmt::Display for ObjectId {
             ObjectId::Column { table, column } => write!(f, "column {table}.{column}"),
             ObjectId::Constraint { table, name } => write!(f, "constraint {name} on {table}"),
             ObjectId::Index { name } => write!(f, "index {name}"),
+            ObjectId::View { name } => write!(f, "view {name}"),
+            ObjectId::MaterializedView { name } => write!(f, "materialized view {name}"),
+            ObjectId::Function { name, args } => write!(f, "function {name}({args})"),
+            ObjectId::Trigger { table, name } => write!(f, "trigger {name} on {table}"),
+            ObjectId::EventTrigger { name } => write!(f, "event trigger {name}"),
+            ObjectId::Policy { table, name } => write!(f, "policy {name} on {table}"),
             ObjectId::Other { kind, identity } => write!(f, "{kind} {identity}"),
         }
     }

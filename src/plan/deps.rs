@@ -128,7 +128,17 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
     let cat = lk.cat;
     let mut out = BTreeSet::new();
     match id {
-        ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
+        ObjectId::Schema { .. } | ObjectId::Other { .. } | ObjectId::EventTrigger { .. } => {}
+        ObjectId::View { name }
+        | ObjectId::MaterializedView { name }
+        | ObjectId::Function { name, .. } => {
+            out.insert(schema_of(name));
+        }
+        ObjectId::Trigger { table, .. } | ObjectId::Policy { table, .. } => {
+            out.insert(ObjectId::Table {
+                name: table.clone(),
+            });
+        }
         ObjectId::Extension { name } => {
             if let Some(e) = cat.extensions.get(name) {
                 out.insert(ObjectId::Schema {
