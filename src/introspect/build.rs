@@ -1,6 +1,7 @@
 //! Turning the rows of the bulk queries into a [`Catalog`], and collecting the OIDs that
 //! map `pg_depend` rows to objects (OIDs never reach the catalog).
 
+use super::canon;
 use super::depends::{Oids, PG_ATTRDEF, PG_CLASS, PG_CONSTRAINT, PG_NAMESPACE, PG_TYPE};
 use super::names;
 use super::queries::{read, Rows};
@@ -177,6 +178,7 @@ fn columns(
             });
             continue;
         }
+        let expr = expr.map(|e| canon::expression(&e));
         let (default, generated) = match generated.as_str() {
             "" => (expr, None),
             _ => (None, expr),
@@ -278,6 +280,7 @@ fn constraint_kind(code: &str) -> Option<ConstraintKind> {
 
 /// `pg_get_constraintdef` text without a trailing ` NOT VALID`, and whether it had one.
 fn strip_not_valid(definition: String) -> (String, bool) {
+    let definition = canon::expression(&definition);
     match definition.strip_suffix(" NOT VALID") {
         Some(d) => (d.to_string(), true),
         None => (definition, false),
@@ -373,11 +376,10 @@ fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
         let raw: String = r.get("definition")?;
         let definition =
-            strip_index_name(&raw, &r.get::<String>("quoted_name")?).ok_or_else(|| {
-                IntrospectError::Inconsistent {
+            strip_index_name(&canon::expression(&raw), &r.get::<String>("quoted_name")?)
+                .ok_or_else(|| IntrospectError::Inconsistent {
                     detail: format!("unexpected index definition for {name}: {raw}"),
-                }
-            })?;
+                })?;
         let table = table.name.clone();
         oids.map(
             PG_CLASS,
@@ -429,7 +431,9 @@ fn domains(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
             name,
             base_type: r.get("base_type")?,
             collation: collation(r.get("collation_schema")?, r.get("collation_name")?),
-            default: r.get("default")?,
+            default: r
+                .get::<Option<String>>("default")?
+                .map(|d| canon::expression(&d)),
             not_null: r.get("not_null")?,
             checks: BTreeMap::new(),
             comment: r.get("comment")?,

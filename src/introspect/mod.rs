@@ -7,6 +7,7 @@
 //! [`Catalog::depends`] in `depends`, through OIDs that never reach the catalog.
 
 mod build;
+pub mod canon;
 mod depends;
 pub mod names;
 mod queries;
