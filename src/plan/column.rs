@@ -401,7 +401,7 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
             let seq = ctx.to_lookup.identity_sequence(&t.name, &c.name);
             out.push(
                 step(
-                    format!("ADD {}", identity_clause(new)),
+                    format!("ADD {}", identity_clause(new, &c.data_type)),
                     "identity added".into(),
                 )
                 .creates(seq.map(|s| ObjectId::Sequence {

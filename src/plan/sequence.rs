@@ -20,6 +20,7 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                     s.name,
                     s.data_type,
                     sequence_options(
+                        &s.data_type,
                         s.increment,
                         s.min_value,
                         s.max_value,
@@ -27,7 +28,9 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                         s.cache,
                         s.cycle
                     )
-                ),
+                )
+                .trim_end()
+                .to_string(),
                 "sequence added",
             )
             .creates([id.clone()])

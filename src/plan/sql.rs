@@ -14,9 +14,12 @@ pub(crate) fn collation(name: &str) -> String {
     }
 }
 
-/// Sequence options in the order `CREATE SEQUENCE` documents them:
-/// `INCREMENT BY i MINVALUE m MAXVALUE M START WITH s CACHE c [NO] CYCLE`.
+/// Sequence options in the order `CREATE SEQUENCE` documents them —
+/// `INCREMENT BY i MINVALUE m MAXVALUE M START WITH s CACHE c CYCLE` — leaving out each one
+/// equal to PostgreSQL's default for `data_type` (so a plain serial prints nothing), which
+/// keeps plans short without changing what is created.
 pub(crate) fn sequence_options(
+    data_type: &str,
     increment: i64,
     min: i64,
     max: i64,
@@ -24,26 +27,58 @@ pub(crate) fn sequence_options(
     cache: i64,
     cycle: bool,
 ) -> String {
-    format!(
-        "INCREMENT BY {increment} MINVALUE {min} MAXVALUE {max} START WITH {start} CACHE {cache} {}",
-        if cycle { "CYCLE" } else { "NO CYCLE" }
-    )
+    let type_max = match data_type {
+        "smallint" => i16::MAX as i64,
+        "integer" => i32::MAX as i64,
+        _ => i64::MAX,
+    };
+    let type_min = -type_max - 1;
+    let (default_min, default_max) = if increment > 0 {
+        (1, type_max)
+    } else {
+        (type_min, -1)
+    };
+    let default_start = if increment > 0 { min } else { max };
+    let mut parts = Vec::new();
+    if increment != 1 {
+        parts.push(format!("INCREMENT BY {increment}"));
+    }
+    if min != default_min {
+        parts.push(format!("MINVALUE {min}"));
+    }
+    if max != default_max {
+        parts.push(format!("MAXVALUE {max}"));
+    }
+    if start != default_start {
+        parts.push(format!("START WITH {start}"));
+    }
+    if cache != 1 {
+        parts.push(format!("CACHE {cache}"));
+    }
+    if cycle {
+        parts.push("CYCLE".into());
+    }
+    parts.join(" ")
 }
 
-/// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY (options)`.
-pub(crate) fn identity_clause(id: &Identity) -> String {
-    format!(
-        "GENERATED {} AS IDENTITY ({})",
-        generated_when(id.always),
-        sequence_options(
-            id.increment,
-            id.min_value,
-            id.max_value,
-            id.start,
-            id.cache,
-            id.cycle
-        )
-    )
+/// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)]`, options as
+/// [`sequence_options`] prints them for the column's type.
+pub(crate) fn identity_clause(id: &Identity, data_type: &str) -> String {
+    let opts = sequence_options(
+        data_type,
+        id.increment,
+        id.min_value,
+        id.max_value,
+        id.start,
+        id.cache,
+        id.cycle,
+    );
+    let head = format!("GENERATED {} AS IDENTITY", generated_when(id.always));
+    if opts.is_empty() {
+        head
+    } else {
+        format!("{head} ({opts})")
+    }
 }
 
 pub(crate) fn generated_when(always: bool) -> &'static str {
@@ -64,7 +99,7 @@ pub(crate) fn column_spec(col: &Column) -> String {
     }
     if let Some(id) = &col.identity {
         s.push(' ');
-        s.push_str(&identity_clause(id));
+        s.push_str(&identity_clause(id, &col.data_type));
     }
     if let Some(expr) = &col.generated {
         s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
