@@ -167,3 +167,29 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod sequence_option_tests {
+    use super::sequence_options;
+
+    #[test]
+    fn only_options_that_differ_from_the_type_defaults_are_printed() {
+        assert_eq!(
+            sequence_options("integer", 1, 1, i32::MAX as i64, 1, 1, false),
+            ""
+        );
+        // descending: defaults are MINVALUE = type minimum, MAXVALUE -1, START = MAXVALUE
+        assert_eq!(
+            sequence_options("smallint", -1, i16::MIN as i64, -1, -1, 1, false),
+            ""
+        );
+        assert_eq!(
+            sequence_options("bigint", -5, -100, -1, -10, 20, true),
+            "INCREMENT BY -5 MINVALUE -100 START WITH -10 CACHE 20 CYCLE"
+        );
+        assert_eq!(
+            sequence_options("integer", 10, 1, 999_999, 1000, 5, true),
+            "MAXVALUE 999999 START WITH 1000 CACHE 5 CYCLE"
+        );
+    }
+}
