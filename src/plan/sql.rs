@@ -181,7 +181,7 @@ mod sequence_option_tests {
         // descending: defaults are MINVALUE = type minimum, MAXVALUE -1, START = MAXVALUE
         assert_eq!(
             sequence_options("smallint", -1, i16::MIN as i64, -1, -1, 1, false),
-            ""
+            "INCREMENT BY -1"
         );
         assert_eq!(
             sequence_options("bigint", -5, -100, -1, -10, 20, true),
