@@ -189,7 +189,7 @@ mod sequence_option_tests {
         );
         assert_eq!(
             sequence_options("integer", 10, 1, 999_999, 1000, 5, true),
-            "MAXVALUE 999999 START WITH 1000 CACHE 5 CYCLE"
+            "INCREMENT BY 10 MAXVALUE 999999 START WITH 1000 CACHE 5 CYCLE"
         );
     }
 }
