@@ -1,8 +1,8 @@
 //! A stable fingerprint of a catalog's managed content.
 
 use super::{
-    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, QualName, Schema, Sequence,
-    Table,
+    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, MaterializedView, QualName,
+    Schema, Sequence, Table, View,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -21,6 +21,10 @@ struct Managed<'a> {
     sequences: &'a BTreeMap<QualName, Sequence>,
     tables: BTreeMap<&'a QualName, Table>,
     indexes: &'a BTreeMap<QualName, Index>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    views: &'a BTreeMap<QualName, View>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    materialized_views: &'a BTreeMap<QualName, MaterializedView>,
 }
 
 impl Catalog {
@@ -47,6 +51,8 @@ impl Catalog {
             sequences: &self.sequences,
             tables,
             indexes: &self.indexes,
+            views: &self.views,
+            materialized_views: &self.materialized_views,
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))
