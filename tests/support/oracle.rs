@@ -214,8 +214,8 @@ fn sort_storage_parameters(statement: &str) -> String {
         .lines()
         .map(|line| {
             if let Some((head, rest)) = line.split_once(" WITH (") {
-                let is_view =
-                    head.starts_with("CREATE VIEW ") || head.starts_with("CREATE MATERIALIZED VIEW ");
+                let is_view = head.starts_with("CREATE VIEW ")
+                    || head.starts_with("CREATE MATERIALIZED VIEW ");
                 if let (true, Some(opts)) = (is_view, rest.strip_suffix(") AS")) {
                     let sorted = sort_storage_parameters(&format!("WITH ({opts})"));
                     return format!("{head} {sorted} AS");
