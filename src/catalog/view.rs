@@ -46,9 +46,3 @@ pub struct ViewColumn {
     pub collation: Option<String>,
     pub comment: Option<String>,
 }
-
-impl View {
-    pub fn column(&self, name: &Ident) -> Option<&ViewColumn> {
-        self.columns.iter().find(|c| &c.name == name)
-    }
-}

@@ -59,13 +59,12 @@ pub(crate) enum Treatment {
 
 /// Kinds of objects PostgreSQL refuses to keep across a column type change or a drop of
 /// what they use, while the planner has no way to re-create them yet.
-const BLOCKING_OTHER_KINDS: [&str; 8] = [
-    "view",
-    "materialized view",
+const BLOCKING_OTHER_KINDS: [&str; 7] = [
     "rule",
     "function",
     "procedure",
     "aggregate",
+    "window function",
     "trigger",
     "policy",
 ];

@@ -414,3 +414,32 @@ fn removed_views_options_population_and_comments() {
         render(&p)
     );
 }
+
+#[test]
+fn dependents_postgres_copes_with_do_not_stop_the_plan() {
+    let stats = ObjectId::Other {
+        kind: "statistics object".into(),
+        identity: "public.t_stats".into(),
+    };
+    let from = CatalogBuilder::from_catalog(chain("integer"))
+        .depends(stats, column_id("public.t", "amount"))
+        .build();
+    let p = plan(&from, &chain("bigint"));
+    assert_eq!(p.steps.len(), 8, "{}", render(&p));
+
+    // An INSTEAD OF trigger on a view that is recreated would be dropped with it.
+    let trigger = ObjectId::Other {
+        kind: "trigger".into(),
+        identity: "v2_insert on public.v2".into(),
+    };
+    let from = CatalogBuilder::from_catalog(chain("integer"))
+        .depends(trigger, view_id("public.v2"))
+        .build();
+    match build(&from, &chain("bigint"), &PlanOptions::default()) {
+        Err(PlanError::Unsupported { object, reason, .. }) => {
+            assert_eq!(object, "trigger v2_insert on public.v2");
+            assert!(reason.contains("view public.v2 which"), "{reason}");
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}
