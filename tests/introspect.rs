@@ -10,6 +10,8 @@ mod support;
 mod cases_objects;
 #[path = "introspect/cases_schema.rs"]
 mod cases_schema;
+#[path = "introspect/cases_views.rs"]
+mod cases_views;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use schemadiff::catalog::{Catalog, Ident, QualName};
@@ -88,6 +90,7 @@ fn main() {
     for (name, case) in cases_objects::CASES
         .iter()
         .chain(cases_schema::CASES.iter())
+        .chain(cases_views::CASES.iter())
         .copied()
     {
         let ctx = Arc::clone(&ctx);

@@ -1,8 +1,8 @@
 //! A stable fingerprint of a catalog's managed content.
 
 use super::{
-    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, QualName, Schema, Sequence,
-    Table,
+    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, MaterializedView, QualName,
+    Schema, Sequence, Table, View,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 /// Everything a plan is computed from: all object maps, but neither `depends` (derived
 /// from the objects), `server_version` nor `unmanaged`. Columns are listed by name, since
-/// their order is never a difference.
+/// their order is never a difference. Whether a materialized view is populated is data, not
+/// schema: a refresh between plan and apply does not make a reviewed plan stale.
 #[derive(Serialize)]
 struct Managed<'a> {
     schemas: &'a BTreeMap<Ident, Schema>,
@@ -21,6 +22,10 @@ struct Managed<'a> {
     sequences: &'a BTreeMap<QualName, Sequence>,
     tables: BTreeMap<&'a QualName, Table>,
     indexes: &'a BTreeMap<QualName, Index>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    views: &'a BTreeMap<QualName, View>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    materialized_views: BTreeMap<&'a QualName, MaterializedView>,
 }
 
 impl Catalog {
@@ -47,6 +52,16 @@ impl Catalog {
             sequences: &self.sequences,
             tables,
             indexes: &self.indexes,
+            views: &self.views,
+            materialized_views: self
+                .materialized_views
+                .iter()
+                .map(|(name, m)| {
+                    let mut m = m.clone();
+                    m.populated = true;
+                    (name, m)
+                })
+                .collect(),
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))
@@ -120,5 +135,50 @@ mod tests {
             })
             .build();
         assert_ne!(commented.fingerprint(), base.fingerprint());
+    }
+
+    #[test]
+    fn views_count_but_population_does_not() {
+        use crate::catalog::{MaterializedView, View};
+        let base = sample().build();
+        let with_views = sample()
+            .edit(|c| {
+                let name = QualName::new("public", "v");
+                c.views.insert(
+                    name.clone(),
+                    View {
+                        name,
+                        definition: "SELECT t.id FROM public.t".into(),
+                        columns: Vec::new(),
+                        options: Vec::new(),
+                        comment: None,
+                    },
+                );
+                let name = QualName::new("public", "m");
+                c.materialized_views.insert(
+                    name.clone(),
+                    MaterializedView {
+                        name,
+                        definition: "SELECT t.id FROM public.t".into(),
+                        columns: Vec::new(),
+                        reloptions: Vec::new(),
+                        populated: true,
+                        comment: None,
+                    },
+                );
+            })
+            .build();
+        assert_ne!(with_views.fingerprint(), base.fingerprint());
+        let mut refreshed = with_views.clone();
+        refreshed
+            .materialized_views
+            .values_mut()
+            .for_each(|m| m.populated = false);
+        assert_eq!(refreshed.fingerprint(), with_views.fingerprint());
+        let mut redefined = with_views.clone();
+        redefined.views.values_mut().for_each(|v| {
+            v.definition = "SELECT t.name FROM public.t".into();
+        });
+        assert_ne!(redefined.fingerprint(), with_views.fingerprint());
     }
 }

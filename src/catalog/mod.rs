@@ -11,8 +11,10 @@
 pub mod builder;
 mod fingerprint;
 pub mod ident;
+pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
+pub use view::{MaterializedView, View, ViewColumn};
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,8 +31,13 @@ pub struct Catalog {
     pub composites: BTreeMap<QualName, CompositeType>,
     pub sequences: BTreeMap<QualName, Sequence>,
     pub tables: BTreeMap<QualName, Table>,
-    /// Indexes that do not back a constraint (constraint indexes live with the constraint).
+    /// Indexes that do not back a constraint (constraint indexes live with the constraint),
+    /// on tables and materialized views.
     pub indexes: BTreeMap<QualName, Index>,
+    #[serde(default)]
+    pub views: BTreeMap<QualName, View>,
+    #[serde(default)]
+    pub materialized_views: BTreeMap<QualName, MaterializedView>,
     /// Dependencies between modelled objects, from `pg_depend` (both normal and automatic),
     /// keyed by the dependent object. Used to order steps; never compared.
     #[serde(with = "depends_as_pairs")]
@@ -293,6 +300,7 @@ pub struct Constraint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     pub name: QualName,
+    /// The table or materialized view the index is on.
     pub table: QualName,
     /// `pg_get_indexdef(oid)` with the index name replaced by nothing:
     /// `CREATE UNIQUE INDEX ON public.t USING btree (a) WHERE (b > 0)`. Compared as is.
@@ -314,6 +322,8 @@ impl Catalog {
             && self.sequences.is_empty()
             && self.tables.is_empty()
             && self.indexes.is_empty()
+            && self.views.is_empty()
+            && self.materialized_views.is_empty()
     }
 
     /// Objects the given object depends on (empty when unknown).

@@ -49,6 +49,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
         });
     }
     constraints(rows, &mut work, &mut oids)?;
+    super::views::build(rows, &mut oids, &mut cat)?;
     indexes(rows, &mut oids, &mut cat)?;
     enums(rows, &mut oids, &mut cat)?;
     domains(rows, &mut oids, &mut cat)?;
@@ -64,7 +65,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
 }
 
 /// `schema.name` as an identifier when the schema is pg_catalog (`"C"`), else qualified.
-fn collation(schema: Option<String>, name: Option<String>) -> Option<String> {
+pub(super) fn collation(schema: Option<String>, name: Option<String>) -> Option<String> {
     let name = name?;
     Some(match schema.as_deref() {
         Some("pg_catalog") | None => Ident(name).to_string(),
@@ -370,7 +371,7 @@ fn strip_index_name(definition: &str, quoted_name: &str) -> Option<String> {
 
 fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), IntrospectError> {
     for r in read(&rows.indexes, "indexes") {
-        let Some(table) = oids.table(r.get::<Oid>("rel")?) else {
+        let Some(table) = oids.relation(r.get::<Oid>("rel")?) else {
             continue;
         };
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
@@ -380,7 +381,6 @@ fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
                 .ok_or_else(|| IntrospectError::Inconsistent {
                     detail: format!("unexpected index definition for {name}: {raw}"),
                 })?;
-        let table = table.name.clone();
         oids.map(
             PG_CLASS,
             r.get("oid")?,

@@ -110,6 +110,17 @@ impl Oids {
         self.tables.get(&rel)
     }
 
+    /// The name of the table or materialized view `rel`.
+    pub fn relation(&self, rel: Oid) -> Option<QualName> {
+        if let Some(t) = self.tables.get(&rel) {
+            return Some(t.name.clone());
+        }
+        match self.fixed.get(&(PG_CLASS, rel)).map(|&i| &self.objects[i]) {
+            Some(ObjectId::MaterializedView { name }) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
     /// `dependent` depends on the table `table` (known from the catalog, not pg_depend).
     pub fn extra_on_table(&mut self, dependent: usize, table: &QualName) {
         let i = self.intern(ObjectId::Table {

@@ -11,6 +11,7 @@ pub mod canon;
 mod depends;
 pub mod names;
 mod queries;
+mod views;
 
 use crate::catalog::Catalog;
 use crate::conn::describe_error;

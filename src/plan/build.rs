@@ -2,6 +2,7 @@
 //! them, and wrap them in a [`Plan`].
 
 use super::deps;
+use super::rebuild::Rebuilds;
 use super::{Action, Hazard, HazardNote, Plan, Step, PLAN_FORMAT_VERSION};
 use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use crate::diff::{self, Diff};
@@ -68,8 +69,11 @@ pub(crate) enum Phase {
     CreateIndex,
     AddForeignKey,
     Validate,
+    CreateView,
+    AlterView,
     OwnedBy,
     Comment,
+    DropView,
     DropForeignKey,
     DropConstraint,
     DropIndex,
@@ -182,9 +186,8 @@ pub(crate) struct Ctx<'a> {
     /// Live columns dropped and added again (a column that becomes generated, or whose
     /// generation expression changes before PostgreSQL 17).
     pub replaced_columns: BTreeSet<ObjectId>,
-    /// Live constraints and indexes that must be dropped and created again although they
-    /// did not change, because something they rest on is replaced.
-    pub rebuild: BTreeSet<ObjectId>,
+    /// Live objects dropped and created again, with why (see [`deps::rebuild_set`]).
+    pub rebuild: Rebuilds,
 }
 
 impl<'a> Ctx<'a> {
@@ -216,6 +219,16 @@ impl<'a> Ctx<'a> {
     pub fn table_dropped(&self, t: &QualName) -> bool {
         self.from.tables.contains_key(t) && !self.to.tables.contains_key(t)
     }
+    /// True when the table or materialized view is dropped by the plan (removed, or
+    /// dropped to be created again), which takes its indexes with it.
+    pub fn relation_dropped(&self, t: &QualName) -> bool {
+        self.table_dropped(t)
+            || (self.from.materialized_views.contains_key(t)
+                && (!self.to.materialized_views.contains_key(t)
+                    || self
+                        .rebuild
+                        .contains(&ObjectId::MaterializedView { name: t.clone() })))
+    }
     pub fn column_replaced(&self, t: &QualName, c: &Ident) -> bool {
         self.replaced_columns.contains(&ObjectId::Column {
             table: t.clone(),
@@ -235,10 +248,10 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         from_lookup: deps::Lookup::new(from),
         to_lookup: deps::Lookup::new(to),
         replaced_columns: BTreeSet::new(),
-        rebuild: BTreeSet::new(),
+        rebuild: Rebuilds::default(),
     };
     ctx.replaced_columns = super::column::replaced_columns(&ctx);
-    ctx.rebuild = deps::rebuild_set(&ctx);
+    ctx.rebuild = deps::rebuild_set(&ctx)?;
 
     let mut steps = Steps::default();
     super::schema::plan(&ctx, &mut steps)?;
@@ -247,6 +260,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::table::plan(&ctx, &mut steps)?;
     super::constraint::plan(&ctx, &mut steps)?;
     super::index::plan(&ctx, &mut steps)?;
+    super::view::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0

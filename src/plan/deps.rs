@@ -3,7 +3,8 @@
 //! column its table, its type and the sequences its default calls, a constraint its
 //! columns, a foreign key the referenced table and key.
 
-use super::build::Ctx;
+use super::build::{Ctx, PlanError};
+use super::rebuild::Rebuilds;
 use super::text::{fk_referenced_columns, index_key_columns, nextval_refs};
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, Ident, Index, ObjectId, QualName, Sequence,
@@ -190,6 +191,12 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
         }
         ObjectId::Index { name } => {
             if let Some(i) = cat.indexes.get(name) {
+                if cat.materialized_views.contains_key(&i.table) {
+                    out.insert(ObjectId::MaterializedView {
+                        name: i.table.clone(),
+                    });
+                    return out;
+                }
                 out.insert(ObjectId::Table {
                     name: i.table.clone(),
                 });
@@ -284,9 +291,87 @@ pub(crate) fn fk_key(lk: &Lookup, fk: &Constraint) -> Option<ObjectId> {
         })
 }
 
+/// Live objects the plan drops and creates again, with why:
+/// - constraints and indexes over a replaced column, and foreign keys whose referenced key
+///   is dropped or rebuilt;
+/// - views and materialized views whose own change needs it ([`super::view::replaced`]);
+/// - every dependent (transitively, from `from.depends`) of something replaced, dropped or
+///   retyped that PostgreSQL refuses to keep across that change ([`super::rebuild`]), and
+///   what goes with it (the indexes of a materialized view).
+///
+/// Fails with [`PlanError::Unsupported`] when such a dependent is of a kind the planner
+/// cannot re-create.
+pub(crate) fn rebuild_set(ctx: &Ctx) -> Result<Rebuilds, PlanError> {
+    let mut out = Rebuilds::default();
+    for id in rebuilt_keys(ctx) {
+        let reason = match id {
+            ObjectId::Index { .. } => "a column it rests on is replaced",
+            _ => "a column or key it rests on is replaced",
+        };
+        out.insert(id, reason);
+    }
+    let mut causes = column_and_key_causes(ctx, &out);
+    let own = super::view::replaced(ctx);
+    for (id, _) in &own {
+        causes.insert(
+            id.clone(),
+            format!("{id} which is dropped and created again"),
+        );
+    }
+    super::rebuild::dependents(ctx, causes, own, &mut out)?;
+    Ok(out)
+}
+
+/// Columns that change type or collation, are dropped and added again, or are dropped;
+/// constraints dropped (and added again): what each becomes, for the reasons of their
+/// dependents.
+fn column_and_key_causes(ctx: &Ctx, rebuilt: &Rebuilds) -> BTreeMap<ObjectId, String> {
+    let mut out = BTreeMap::new();
+    for (table, pairs) in &ctx.diff.columns {
+        let col = |name: &Ident| ObjectId::Column {
+            table: table.clone(),
+            column: name.clone(),
+        };
+        for (f, t) in &pairs.kept {
+            let id = col(&f.name);
+            let what = if ctx.replaced_columns.contains(&id) {
+                "which is dropped and added again"
+            } else if f.data_type != t.data_type {
+                "whose type changes"
+            } else if f.collation != t.collation {
+                "whose collation changes"
+            } else {
+                continue;
+            };
+            out.insert(id.clone(), format!("{id} {what}"));
+        }
+        for c in &pairs.removed {
+            let id = col(&c.name);
+            out.insert(id.clone(), format!("{id} which is dropped"));
+        }
+    }
+    for (table, pairs) in &ctx.diff.constraints {
+        let con = |name: &Ident| ObjectId::Constraint {
+            table: table.clone(),
+            name: name.clone(),
+        };
+        for k in &pairs.kept {
+            let id = con(&k.from.name);
+            if rebuilt.contains(&id) || (k.from.validated && !k.to.validated) {
+                out.insert(id.clone(), format!("{id} which is dropped and added again"));
+            }
+        }
+        for c in &pairs.removed {
+            let id = con(&c.name);
+            out.insert(id.clone(), format!("{id} which is dropped"));
+        }
+    }
+    out
+}
+
 /// Live constraints and indexes that must be dropped and created again: those over a
 /// replaced column, and foreign keys whose referenced key is dropped or rebuilt.
-pub(crate) fn rebuild_set(ctx: &Ctx) -> BTreeSet<ObjectId> {
+fn rebuilt_keys(ctx: &Ctx) -> BTreeSet<ObjectId> {
     let mut out = BTreeSet::new();
     for col in &ctx.replaced_columns {
         let ObjectId::Column { table, column } = col else {

@@ -37,10 +37,14 @@ pub enum Hazard {
     /// Existing rows may make the statement fail (NULLs under SET NOT NULL, duplicates
     /// under UNIQUE, values that do not cast).
     DataDependent,
+    /// A materialized view is dropped and created again: its rows are computed again from
+    /// its query (O(query) time, readers wait for the plan's transaction), or, declared
+    /// `WITH NO DATA`, it cannot be read until the next `REFRESH MATERIALIZED VIEW`.
+    MaterializedViewRecompute,
 }
 
 impl Hazard {
-    pub const ALL: [Hazard; 10] = [
+    pub const ALL: [Hazard; 11] = [
         Hazard::DataLoss,
         Hazard::TableRewrite,
         Hazard::AccessExclusiveLock,
@@ -51,6 +55,7 @@ impl Hazard {
         Hazard::HypertableConversion,
         Hazard::PrivilegeRevoke,
         Hazard::DataDependent,
+        Hazard::MaterializedViewRecompute,
     ];
 
     /// The stable id used on the command line, in JSON and in config files.
@@ -66,6 +71,7 @@ impl Hazard {
             Hazard::HypertableConversion => "hypertable_conversion",
             Hazard::PrivilegeRevoke => "privilege_revoke",
             Hazard::DataDependent => "data_dependent",
+            Hazard::MaterializedViewRecompute => "materialized_view_recompute",
         }
     }
 
@@ -84,6 +90,9 @@ impl Hazard {
             Hazard::HypertableConversion => "converts a table into a hypertable, moving its rows",
             Hazard::PrivilegeRevoke => "revokes privileges",
             Hazard::DataDependent => "may fail depending on the rows present",
+            Hazard::MaterializedViewRecompute => {
+                "recreates a materialized view: its rows are computed again"
+            }
         }
     }
 }

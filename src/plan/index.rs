@@ -19,17 +19,17 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     for k in &ctx.diff.indexes.kept {
         let rebuild = if !k.from.valid {
             Some("INVALID (left by a failed concurrent build)")
-        } else if ctx.rebuild.contains(&ix_id(&k.from.name)) {
-            Some("a column it rests on is replaced")
         } else {
-            None
+            ctx.rebuild.reason(&ix_id(&k.from.name))
         };
         if let Some(why) = rebuild {
-            out.push(drop(
-                ctx,
-                k.from,
-                &format!("{why}: dropped to be built again"),
-            ));
+            if !ctx.relation_dropped(&k.from.table) {
+                out.push(drop(
+                    ctx,
+                    k.from,
+                    &format!("{why}: dropped to be built again"),
+                ));
+            }
             out.push(create(ctx, k.to, &format!("{why}: built again"))?);
             out.0.extend(comment_change(
                 ix_id(&k.to.name),
@@ -66,8 +66,8 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         ));
     }
     for ix in &ctx.diff.indexes.removed {
-        if ctx.table_dropped(&ix.table) {
-            continue; // DROP TABLE drops it
+        if ctx.relation_dropped(&ix.table) {
+            continue; // DROP TABLE / DROP MATERIALIZED VIEW drops it
         }
         out.push(drop(ctx, ix, "index removed"));
     }
@@ -85,7 +85,8 @@ fn target(name: &QualName) -> String {
 /// `CREATE [UNIQUE] INDEX name ON t USING …` (index_build on an existing table).
 fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
     let id = ix_id(&ix.name);
-    let existing = ctx.table_exists(&ix.table);
+    let existing =
+        ctx.table_exists(&ix.table) || ctx.from.materialized_views.contains_key(&ix.table);
     let name: &Ident = &ix.name.name;
     Ok(Draft::new(
         Phase::CreateIndex,

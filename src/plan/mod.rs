@@ -7,6 +7,7 @@ mod constraint;
 mod deps;
 pub mod hazard;
 mod index;
+mod rebuild;
 mod schema;
 mod sequence;
 mod sql;
@@ -16,6 +17,7 @@ mod testkit;
 mod text;
 mod typechange;
 mod types;
+mod view;
 
 pub use build::{build, PlanError, PlanOptions};
 pub use hazard::{Hazard, HazardNote};

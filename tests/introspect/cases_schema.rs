@@ -221,8 +221,6 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         .map(|u| (u.kind.clone(), u.identity.clone()))
         .collect();
     let mut expected: BTreeSet<(String, String)> = [
-        ("view", "public.v"),
-        ("materialized view", "public.mv"),
         ("partitioned table", "public.measurements"),
         ("partition", "public.measurements_2024"),
         ("foreign table", "public.ft"),
@@ -281,11 +279,23 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         want.insert(2, "public.g");
     }
     assert_eq!(tables, want, "only plain tables are tables");
-    assert!(cat.indexes.is_empty(), "indexes of a matview belong to it");
+    let indexes: Vec<(String, String)> = cat
+        .indexes
+        .values()
+        .map(|i| (i.name.to_string(), i.table.to_string()))
+        .collect();
+    assert_eq!(
+        indexes,
+        [("public.mv_b".to_string(), "public.mv".to_string())],
+        "the index of a materialized view is an index on it"
+    );
+    assert!(
+        cat.views.contains_key(&q("public", "v"))
+            && cat.materialized_views.contains_key(&q("public", "mv"))
+    );
     // A view's dependencies go through its _RETURN rule, recorded as the view's.
-    let view = ObjectId::Other {
-        kind: "view".into(),
-        identity: "public.v".into(),
+    let view = ObjectId::View {
+        name: q("public", "v"),
     };
     assert!(cat.depends[&view].contains(&ObjectId::Column {
         table: q("public", "t"),

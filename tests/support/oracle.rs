@@ -211,13 +211,22 @@ fn split_statements(dump: &str) -> Vec<String> {
 // equivalent, element-wise cast array). Only that rewrite is shared with the code under test,
 // and it has unit tests of its own in src/introspect/canon.rs.
 
-/// Storage parameters (`WITH (a='1', b='2')` lines) in name order: PostgreSQL keeps them in
-/// the order they were set, which says nothing about the schema. Options holding commas in
-/// quotes are left as they are.
+/// Storage parameters (`WITH (a='1', b='2')` lines, and the options of a `CREATE [MATERIALIZED]
+/// VIEW v WITH (...) AS` line) in name order: PostgreSQL keeps them in the order they were
+/// set, which says nothing about the schema. Options holding commas in quotes are left as
+/// they are.
 fn sort_storage_parameters(statement: &str) -> String {
     let lines: Vec<String> = statement
         .lines()
         .map(|line| {
+            if let Some((head, rest)) = line.split_once(" WITH (") {
+                let is_view = head.starts_with("CREATE VIEW ")
+                    || head.starts_with("CREATE MATERIALIZED VIEW ");
+                if let (true, Some(opts)) = (is_view, rest.strip_suffix(") AS")) {
+                    let sorted = sort_storage_parameters(&format!("WITH ({opts})"));
+                    return format!("{head} {sorted} AS");
+                }
+            }
             let t = line.trim_start();
             let Some(inner) = t
                 .strip_prefix("WITH (")

@@ -1,5 +1,5 @@
--- Indexes of tables in managed schemas that do not back a PRIMARY KEY, UNIQUE or EXCLUDE
--- constraint of their table. `quoted_name` is the name as pg_get_indexdef prints it, so
+-- Indexes of tables and materialized views in managed schemas that do not back a PRIMARY
+-- KEY, UNIQUE or EXCLUDE constraint of their table. `quoted_name` is the name as pg_get_indexdef prints it, so
 -- that it can be cut out of the definition.
 SELECT c.oid, i.indrelid AS rel, m.nspname::text AS schema, c.relname::text AS name,
        quote_ident(c.relname) AS quoted_name,
@@ -12,7 +12,7 @@ JOIN pg_class t ON t.oid = i.indrelid
 JOIN managed m ON m.oid = c.relnamespace
 LEFT JOIN pg_description d
     ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
-WHERE t.relkind = 'r' AND NOT t.relispartition
+WHERE (t.relkind = 'm' OR (t.relkind = 'r' AND NOT t.relispartition))
   AND NOT EXISTS (
       SELECT FROM pg_constraint k
       WHERE k.conrelid = i.indrelid AND k.conindid = i.indexrelid

@@ -1,29 +1,16 @@
 -- Objects of kinds schemadiff does not model yet, in managed schemas (event triggers and
 -- publications belong to no schema and are all listed), not members of an extension.
--- `listed` is false for rows that only map an OID for dependencies: the `_RETURN` rule of
--- a view stands for the view (pg_depend records a view's dependencies on its rule).
+-- `listed` is false for rows that only map an OID for dependencies (none at the moment).
 -- `identity` is pg_identify_object's, except for table inheritance, which is no object of
 -- its own: `child inherits parent`, listed under pg_inherits and the child's OID.
 , objects (classid, objid, kind, listed, identity) AS (
     SELECT 'pg_class'::regclass, c.oid,
            CASE WHEN c.relispartition THEN 'partition'
-                WHEN c.relkind = 'v' THEN 'view'
-                WHEN c.relkind = 'm' THEN 'materialized view'
                 WHEN c.relkind = 'p' THEN 'partitioned table'
                 ELSE 'foreign table' END,
            true, NULL::text
     FROM pg_class c JOIN managed m ON m.oid = c.relnamespace
-    WHERE c.relkind IN ('v', 'm', 'p', 'f') OR (c.relkind = 'r' AND c.relispartition)
-  UNION ALL
-    SELECT 'pg_rewrite'::regclass, r.oid,
-           CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, false,
-           (pg_identify_object('pg_class'::regclass, c.oid, 0)).identity
-    FROM pg_rewrite r
-    JOIN pg_class c ON c.oid = r.ev_class JOIN managed m ON m.oid = c.relnamespace
-    WHERE r.rulename = '_RETURN' AND c.relkind IN ('v', 'm')
-      AND NOT EXISTS (
-          SELECT FROM pg_depend e
-          WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e')
+    WHERE c.relkind IN ('p', 'f') OR (c.relkind = 'r' AND c.relispartition)
   UNION ALL
     SELECT 'pg_inherits'::regclass, c.oid, 'table inheritance', true,
            (pg_identify_object('pg_class'::regclass, c.oid, 0)).identity || ' inherits '
