@@ -1,8 +1,8 @@
 //! A stable fingerprint of a catalog's managed content.
 
 use super::{
-    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, QualName, Schema, Sequence,
-    Table,
+    Catalog, CompositeType, Domain, EnumType, EventTrigger, Extension, Function, Ident, Index,
+    QualName, Schema, Sequence, Table, Trigger,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -21,6 +21,12 @@ struct Managed<'a> {
     sequences: &'a BTreeMap<QualName, Sequence>,
     tables: BTreeMap<&'a QualName, Table>,
     indexes: &'a BTreeMap<QualName, Index>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    functions: &'a BTreeMap<QualName, BTreeMap<String, Function>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    triggers: &'a BTreeMap<QualName, BTreeMap<Ident, Trigger>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    event_triggers: &'a BTreeMap<Ident, EventTrigger>,
 }
 
 impl Catalog {
@@ -47,6 +53,9 @@ impl Catalog {
             sequences: &self.sequences,
             tables,
             indexes: &self.indexes,
+            functions: &self.functions,
+            triggers: &self.triggers,
+            event_triggers: &self.event_triggers,
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))

@@ -68,6 +68,21 @@ const DOMAIN_CHECKS: Query = Query {
     text: include_str!("queries/domain_checks.sql"),
     scoped: true,
 };
+const FUNCTIONS: Query = Query {
+    name: "functions",
+    text: include_str!("queries/functions.sql"),
+    scoped: true,
+};
+const TRIGGERS: Query = Query {
+    name: "triggers",
+    text: include_str!("queries/triggers.sql"),
+    scoped: true,
+};
+const EVENT_TRIGGERS: Query = Query {
+    name: "event triggers",
+    text: include_str!("queries/event_triggers.sql"),
+    scoped: true,
+};
 const UNMANAGED: Query = Query {
     name: "unmanaged objects",
     text: include_str!("queries/unmanaged.sql"),
@@ -91,6 +106,9 @@ pub(super) struct Rows {
     pub enums: Vec<Row>,
     pub domains: Vec<Row>,
     pub domain_checks: Vec<Row>,
+    pub functions: Vec<Row>,
+    pub triggers: Vec<Row>,
+    pub event_triggers: Vec<Row>,
     pub unmanaged: Vec<Row>,
     pub depends: Vec<Row>,
 }
@@ -152,6 +170,7 @@ pub(super) async fn run_all(
         enums,
         domains,
         domain_checks,
+        (functions, triggers, event_triggers),
         unmanaged,
         depends,
     ) = futures_util::try_join!(
@@ -165,6 +184,7 @@ pub(super) async fn run_all(
         run(&ENUMS),
         run(&DOMAINS),
         run(&DOMAIN_CHECKS),
+        async { futures_util::try_join!(run(&FUNCTIONS), run(&TRIGGERS), run(&EVENT_TRIGGERS)) },
         run(&UNMANAGED),
         run(&DEPENDS),
     )?;
@@ -179,6 +199,9 @@ pub(super) async fn run_all(
         enums,
         domains,
         domain_checks,
+        functions,
+        triggers,
+        event_triggers,
         unmanaged,
         depends,
     })
@@ -224,6 +247,9 @@ mod tests {
             &ENUMS,
             &DOMAINS,
             &DOMAIN_CHECKS,
+            &FUNCTIONS,
+            &TRIGGERS,
+            &EVENT_TRIGGERS,
             &UNMANAGED,
             &DEPENDS,
         ] {

@@ -54,6 +54,7 @@ impl From<OrderError> for PlanError {
 /// alter), contract last (drop dependents before what they depend on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
+    DropEventTrigger,
     CreateSchema,
     CreateExtension,
     AlterExtension,
@@ -64,21 +65,27 @@ pub(crate) enum Phase {
     CreateTable,
     AlterTable,
     Rename,
+    CreateFunction,
     AddConstraint,
     CreateIndex,
     AddForeignKey,
     Validate,
+    CreateTrigger,
+    AlterTrigger,
     OwnedBy,
     Comment,
+    DropTrigger,
     DropForeignKey,
     DropConstraint,
     DropIndex,
     DropColumn,
     DropTable,
+    DropFunction,
     DropSequence,
     DropType,
     DropExtension,
     DropSchema,
+    CreateEventTrigger,
 }
 
 /// A step before ordering: the step itself, its phase and its dependencies.
@@ -238,6 +245,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         rebuild: BTreeSet::new(),
     };
     ctx.replaced_columns = super::column::replaced_columns(&ctx);
+    ctx.replaced_columns
+        .extend(super::routine_deps::replaced_generated_columns(&ctx));
     ctx.rebuild = deps::rebuild_set(&ctx);
 
     let mut steps = Steps::default();
@@ -247,6 +256,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::table::plan(&ctx, &mut steps)?;
     super::constraint::plan(&ctx, &mut steps)?;
     super::index::plan(&ctx, &mut steps)?;
+    super::routine::plan(&ctx, &mut steps)?;
+    super::trigger::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0

@@ -128,13 +128,39 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
     let cat = lk.cat;
     let mut out = BTreeSet::new();
     match id {
-        ObjectId::Schema { .. } | ObjectId::Other { .. } | ObjectId::EventTrigger { .. } => {}
+        ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
+        ObjectId::EventTrigger { name } => {
+            if let Some(e) = cat.event_triggers.get(name) {
+                out.insert(ObjectId::Function {
+                    name: e.function.clone(),
+                    args: String::new(),
+                });
+            }
+        }
         ObjectId::View { name }
         | ObjectId::MaterializedView { name }
         | ObjectId::Function { name, .. } => {
             out.insert(schema_of(name));
         }
-        ObjectId::Trigger { table, .. } | ObjectId::Policy { table, .. } => {
+        ObjectId::Trigger { table, name } => {
+            let on_view = cat.triggers.get(table).and_then(|m| m.get(name)).map(|t| {
+                out.insert(ObjectId::Function {
+                    name: t.function.clone(),
+                    args: String::new(),
+                });
+                t.on_view
+            });
+            out.insert(if on_view == Some(true) {
+                ObjectId::View {
+                    name: table.clone(),
+                }
+            } else {
+                ObjectId::Table {
+                    name: table.clone(),
+                }
+            });
+        }
+        ObjectId::Policy { table, .. } => {
             out.insert(ObjectId::Table {
                 name: table.clone(),
             });
@@ -284,8 +310,9 @@ pub(crate) fn fk_key(lk: &Lookup, fk: &Constraint) -> Option<ObjectId> {
         })
 }
 
-/// Live constraints and indexes that must be dropped and created again: those over a
-/// replaced column, and foreign keys whose referenced key is dropped or rebuilt.
+/// Live objects that must be dropped and created again: constraints and indexes over a
+/// replaced column, foreign keys whose referenced key is dropped or rebuilt, and what
+/// rests on a dropped routine or on a column PostgreSQL pins it to (`routine_deps.rs`).
 pub(crate) fn rebuild_set(ctx: &Ctx) -> BTreeSet<ObjectId> {
     let mut out = BTreeSet::new();
     for col in &ctx.replaced_columns {
@@ -337,5 +364,6 @@ pub(crate) fn rebuild_set(ctx: &Ctx) -> BTreeSet<ObjectId> {
             }
         }
     }
+    super::routine_deps::extend_rebuild(ctx, &mut out);
     out
 }

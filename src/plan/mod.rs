@@ -7,6 +7,8 @@ mod constraint;
 mod deps;
 pub mod hazard;
 mod index;
+mod routine;
+mod routine_deps;
 mod schema;
 mod sequence;
 mod sql;
@@ -14,6 +16,7 @@ mod table;
 #[cfg(test)]
 mod testkit;
 mod text;
+mod trigger;
 mod typechange;
 mod types;
 

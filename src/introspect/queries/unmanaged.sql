@@ -1,5 +1,6 @@
--- Objects of kinds schemadiff does not model yet, in managed schemas (event triggers and
--- publications belong to no schema and are all listed), not members of an extension.
+-- Objects of kinds schemadiff does not model yet, in managed schemas (publications belong
+-- to no schema and are all listed), not members of an extension. Triggers are modelled
+-- except those on foreign tables.
 -- `listed` is false for rows that only map an OID for dependencies: the `_RETURN` rule of
 -- a view stands for the view (pg_depend records a view's dependencies on its rule).
 -- `identity` is pg_identify_object's, except for table inheritance, which is no object of
@@ -40,16 +41,10 @@
     JOIN pg_class c ON c.oid = r.ev_class JOIN managed m ON m.oid = c.relnamespace
     WHERE r.rulename <> '_RETURN'
   UNION ALL
-    SELECT 'pg_proc'::regclass, p.oid,
-           CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
-                          WHEN 'w' THEN 'window function' ELSE 'function' END,
-           true, NULL::text
-    FROM pg_proc p JOIN managed m ON m.oid = p.pronamespace
-  UNION ALL
     SELECT 'pg_trigger'::regclass, g.oid, 'trigger', true, NULL::text
     FROM pg_trigger g
     JOIN pg_class c ON c.oid = g.tgrelid JOIN managed m ON m.oid = c.relnamespace
-    WHERE NOT g.tgisinternal
+    WHERE NOT g.tgisinternal AND c.relkind = 'f'
   UNION ALL
     SELECT 'pg_policy'::regclass, p.oid, 'policy', true, NULL::text
     FROM pg_policy p
@@ -92,9 +87,6 @@
   UNION ALL
     SELECT 'pg_statistic_ext'::regclass, o.oid, 'statistics object', true, NULL::text
     FROM pg_statistic_ext o JOIN managed m ON m.oid = o.stxnamespace
-  UNION ALL
-    SELECT 'pg_event_trigger'::regclass, o.oid, 'event trigger', true, NULL::text
-    FROM pg_event_trigger o
   UNION ALL
     SELECT 'pg_publication'::regclass, o.oid, 'publication', true, NULL::text
     FROM pg_publication o
