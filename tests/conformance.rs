@@ -33,6 +33,9 @@ const FILES: &[&str] = &[
     "dependency_ordering",
     "enable_drop",
     "preserve_quotes",
+    "functions",
+    "triggers",
+    "manage_function",
 ];
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use super::routine_deps::{rebuild_cause, routines_in};
 use super::{Action, Hazard};
 use crate::catalog::{Domain, Function, ObjectId, RoutineKind};
 use crate::diff::pair_by_key;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     let by_id = |c: &'_ crate::catalog::Catalog| -> BTreeMap<ObjectId, Function> {
@@ -16,16 +16,22 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     };
     let (from, to) = (by_id(ctx.from), by_id(ctx.to));
     let pairs = pair_by_key(&from, &to);
-    let removed_sigs: BTreeSet<String> = pairs.removed.iter().map(|f| signature(f)).collect();
-    let added_sigs: BTreeSet<String> = pairs.added.iter().map(|f| signature(f)).collect();
+    // A removed and an added routine with the same signature: the same routine whose
+    // parameter names or modes changed (which changes its identity arguments).
+    let removed_sigs: BTreeMap<String, &Function> =
+        pairs.removed.iter().map(|f| (signature(f), *f)).collect();
+    let added_sigs: BTreeMap<String, &Function> =
+        pairs.added.iter().map(|f| (signature(f), *f)).collect();
+    let blocker = |f: &Function, t: &Function| {
+        replace_blocker(f, t).unwrap_or_else(|| "its parameter names change".into())
+    };
 
     for t in &pairs.added {
-        let reason = if removed_sigs.contains(&signature(t)) {
-            "created again under new parameter names"
-        } else {
-            "routine added"
+        let reason = match removed_sigs.get(&signature(t)) {
+            Some(f) => format!("created again: {}", blocker(f, t)),
+            None => "routine added".into(),
         };
-        out.push(create(ctx, t, reason));
+        out.push(create(ctx, t, &reason));
         out.0.extend(comment_change(
             t.id(),
             comment_target(t),
@@ -37,15 +43,16 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         kept(ctx, f, t, out);
     }
     for f in &pairs.removed {
-        let d = if added_sigs.contains(&signature(f)) {
+        let d = if let Some(t) = added_sigs.get(&signature(f)) {
+            let why = blocker(f, t);
             drop(
                 ctx,
                 f,
-                "parameter names changed: PostgreSQL cannot rename parameters in place",
+                &format!("dropped to be created again: {why}, which CREATE OR REPLACE cannot do"),
             )
             .hazard(
                 Hazard::BackwardIncompatible,
-                format!("calls to {} that name their arguments break", f.target()),
+                format!("{why}: calls written for {} may break", f.target()),
             )
         } else {
             drop(ctx, f, "routine removed").hazard(
@@ -265,13 +272,26 @@ fn domains(ctx: &Ctx, out: &mut Steps) {
                 true,
             ));
             let not_valid = if check.validated { "" } else { " NOT VALID" };
-            out.push(domain_step(
-                ctx,
-                t,
-                format!("ADD CONSTRAINT {cname} {}{not_valid}", check.definition),
-                format!("check added again: {why}"),
-                false,
-            ));
+            let scans = check.validated && !ctx.from_lookup.type_users(&f.name).is_empty();
+            out.push(
+                domain_step(
+                    ctx,
+                    t,
+                    format!("ADD CONSTRAINT {cname} {}{not_valid}", check.definition),
+                    format!("check added again: {why}"),
+                    false,
+                )
+                .hazard_if(
+                    scans,
+                    Hazard::ValidationScan,
+                    "every column of the domain is read to check existing values again",
+                )
+                .hazard_if(
+                    scans,
+                    Hazard::DataDependent,
+                    "fails if an existing value violates the check under the new routine",
+                ),
+            );
         }
         if let (Some(a), Some(b)) = (&f.default, &t.default) {
             if a == b && uses(a) {

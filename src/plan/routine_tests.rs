@@ -266,7 +266,10 @@ fn new_parameter_names_drop_before_create() {
     assert!(p.steps[1]
         .sql
         .starts_with("CREATE FUNCTION public.twice(x integer)"));
-    assert_eq!(p.steps[1].reason, "created again under new parameter names");
+    assert_eq!(
+        p.steps[1].reason,
+        "created again: its parameter names change"
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
--- Functions, procedures and aggregates in managed schemas, not members of an extension.
+-- Functions, procedures and aggregates in managed schemas, neither members of an extension
+-- nor part of another object (deptype 'i': the constructors of a range type).
 -- `definition` is pg_get_functiondef, except for aggregates (which it refuses): their
 -- `CREATE OR REPLACE AGGREGATE` is built here from pg_aggregate, naming only what differs
 -- from the defaults, as pg_dump does. With search_path = pg_catalog every type, function
@@ -66,4 +67,4 @@ LEFT JOIN pg_description d
     ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid AND d.objsubid = 0
 WHERE NOT EXISTS (
     SELECT FROM pg_depend e
-    WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+    WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype IN ('e', 'i'))

@@ -1,6 +1,7 @@
 -- Objects of kinds schemadiff does not model yet, in managed schemas (publications belong
--- to no schema and are all listed), not members of an extension. Triggers are modelled
--- except those on foreign tables.
+-- to no schema and are all listed), not members of an extension. Routines are modelled
+-- except those that are part of another object (the constructors of a range type);
+-- triggers except those on foreign tables.
 -- `listed` is false for rows that only map an OID for dependencies: the `_RETURN` rule of
 -- a view stands for the view (pg_depend records a view's dependencies on its rule).
 -- `identity` is pg_identify_object's, except for table inheritance, which is no object of
@@ -40,6 +41,12 @@
     FROM pg_rewrite r
     JOIN pg_class c ON c.oid = r.ev_class JOIN managed m ON m.oid = c.relnamespace
     WHERE r.rulename <> '_RETURN'
+  UNION ALL
+    SELECT 'pg_proc'::regclass, p.oid, 'function', true, NULL::text
+    FROM pg_proc p JOIN managed m ON m.oid = p.pronamespace
+    WHERE EXISTS (
+        SELECT FROM pg_depend i
+        WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
   UNION ALL
     SELECT 'pg_trigger'::regclass, g.oid, 'trigger', true, NULL::text
     FROM pg_trigger g
