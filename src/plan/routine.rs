@@ -8,7 +8,7 @@ use super::routine_deps::{rebuild_cause, routines_in};
 use super::{Action, Hazard};
 use crate::catalog::{Domain, Function, ObjectId, RoutineKind};
 use crate::diff::pair_by_key;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     let by_id = |c: &'_ crate::catalog::Catalog| -> BTreeMap<ObjectId, Function> {
@@ -26,12 +26,15 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         replace_blocker(f, t).unwrap_or_else(|| "its parameter names change".into())
     };
 
+    let read = body_reads(ctx);
+    let reads = |f: &Function| read.get(&f.id()).cloned().unwrap_or_default();
+
     for t in &pairs.added {
         let reason = match removed_sigs.get(&signature(t)) {
             Some(f) => format!("created again: {}", blocker(f, t)),
             None => "routine added".into(),
         };
-        out.push(create(ctx, t, &reason));
+        out.push(create(ctx, t, &reason).needs(reads(t)));
         out.0.extend(comment_change(
             t.id(),
             comment_target(t),
@@ -40,7 +43,7 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         ));
     }
     for (f, t) in &pairs.kept {
-        kept(ctx, f, t, out);
+        kept(ctx, f, t, reads(t), out);
     }
     for f in &pairs.removed {
         let d = if let Some(t) = added_sigs.get(&signature(f)) {
@@ -74,6 +77,121 @@ fn signature(f: &Function) -> String {
 
 fn comment_target(f: &Function) -> String {
     format!("{} {}", f.kind.keyword(), f.target())
+}
+
+/// What the string bodies of `LANGUAGE sql` routines seem to read, by routine: tables and
+/// routines of the desired catalog whose name appears in the body. PostgreSQL checks such
+/// a body against the catalog when the routine is created but records no dependency, so
+/// the plan must create those first. A name that only looks like a reference costs an
+/// edge; an edge that would close a cycle (the object needs the routine, or two bodies
+/// name each other) is left out.
+fn body_reads(ctx: &Ctx) -> BTreeMap<ObjectId, BTreeSet<ObjectId>> {
+    let mut by_name: BTreeMap<&str, Vec<ObjectId>> = BTreeMap::new();
+    for t in ctx.to.tables.keys() {
+        by_name
+            .entry(t.name.as_str())
+            .or_default()
+            .push(ObjectId::Table { name: t.clone() });
+    }
+    for f in ctx.to.all_functions() {
+        by_name
+            .entry(f.name.name.as_str())
+            .or_default()
+            .push(f.id());
+    }
+    let mut out: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
+    for f in ctx.to.all_functions() {
+        if f.language != "sql" || f.sql_body {
+            continue;
+        }
+        let id = f.id();
+        let body = f
+            .definition
+            .split_once("\nAS ")
+            .map_or(f.definition.as_str(), |(_, b)| b);
+        let found: BTreeSet<ObjectId> = identifiers(body)
+            .iter()
+            .filter_map(|w| by_name.get(w.as_str()))
+            .flatten()
+            .filter(|x| **x != id && !needs_routine(ctx, x, &id))
+            .cloned()
+            .collect();
+        if !found.is_empty() {
+            out.insert(id, found);
+        }
+    }
+    let mutual: Vec<(ObjectId, ObjectId)> = out
+        .iter()
+        .flat_map(|(a, bs)| bs.iter().map(move |b| (a.clone(), b.clone())))
+        .filter(|(a, b)| out.get(b).is_some_and(|s| s.contains(a)))
+        .collect();
+    for (a, b) in mutual {
+        if let Some(s) = out.get_mut(&a) {
+            s.remove(&b);
+        }
+    }
+    out
+}
+
+/// True when `x` (a table or routine of the desired catalog), or a column or constraint
+/// of it (created with it), rests on the routine `f`.
+fn needs_routine(ctx: &Ctx, x: &ObjectId, f: &ObjectId) -> bool {
+    let rests = |id: &ObjectId| ctx.to.dependencies_of(id).any(|d| d == f);
+    if rests(x) {
+        return true;
+    }
+    let ObjectId::Table { name } = x else {
+        return false;
+    };
+    ctx.to.tables.get(name).is_some_and(|t| {
+        t.columns.iter().any(|c| {
+            rests(&ObjectId::Column {
+                table: name.clone(),
+                column: c.name.clone(),
+            })
+        }) || t.constraints.keys().any(|c| {
+            rests(&ObjectId::Constraint {
+                table: name.clone(),
+                name: c.clone(),
+            })
+        })
+    })
+}
+
+/// The identifiers of a piece of SQL as PostgreSQL folds them: unquoted ones in lower
+/// case, quoted ones as written.
+fn identifiers(sql: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            let mut word = String::new();
+            while let Some(q) = chars.next() {
+                if q == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        word.push('"');
+                        continue;
+                    }
+                    break;
+                }
+                word.push(q);
+            }
+            out.insert(word);
+        } else if c.is_alphabetic() || c == '_' {
+            let mut word: String = c.to_lowercase().collect();
+            while let Some(&n) = chars.peek() {
+                if n.is_alphanumeric() || n == '_' || n == '$' {
+                    word.extend(n.to_lowercase());
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.insert(word);
+        }
+    }
+    out
 }
 
 /// Why `CREATE OR REPLACE` cannot turn `f` into `t` (PostgreSQL refuses to change the kind,
@@ -194,7 +312,7 @@ fn drop(ctx: &Ctx, f: &Function, reason: &str) -> Draft {
 
 /// A routine on both sides: replaced in place (`CREATE OR REPLACE ...`), or dropped and
 /// created again when PostgreSQL cannot replace it or something it rests on is replaced.
-fn kept(ctx: &Ctx, f: &Function, t: &Function, out: &mut Steps) {
+fn kept(ctx: &Ctx, f: &Function, t: &Function, reads: BTreeSet<ObjectId>, out: &mut Steps) {
     let id = t.id();
     let blocker = replace_blocker(f, t);
     let rebuilt = ctx.rebuild.contains(&id);
@@ -211,7 +329,7 @@ fn kept(ctx: &Ctx, f: &Function, t: &Function, out: &mut Steps) {
             );
         }
         out.push(d);
-        out.push(create(ctx, t, &format!("created again: {why}")));
+        out.push(create(ctx, t, &format!("created again: {why}")).needs(reads));
         out.0.extend(comment_change(
             id,
             comment_target(t),
@@ -231,6 +349,7 @@ fn kept(ctx: &Ctx, f: &Function, t: &Function, out: &mut Steps) {
             )
             .alters([id.clone()])
             .needs(ctx.needs_in_to(&id))
+            .needs(reads)
             .releases(ctx.released_by_alter(&id)),
         );
     }

@@ -306,3 +306,58 @@ fn overloads_are_told_apart() {
         "only the text overload changes"
     );
 }
+
+fn sql_func(name: &str, body: &str) -> Function {
+    let mut f = func(name, "", "bigint", body);
+    f.language = "sql".into();
+    f.definition = f.definition.replace("LANGUAGE plpgsql", "LANGUAGE sql");
+    f
+}
+
+/// PostgreSQL checks a `LANGUAGE sql` string body against the catalog when the routine is
+/// created, without recording what it reads: the plan creates what the body names first.
+#[test]
+fn sql_string_bodies_come_after_what_they_name() {
+    let b = CatalogBuilder::new()
+        .schema("public")
+        .table("public.items", |t| {
+            t.column("id", "text").default("public.gen_id()")
+        })
+        .depends(column_id("public.items", "id"), fid("public.gen_id", ""));
+    let b = with_function(
+        b,
+        func("public.gen_id", "", "text", "BEGIN RETURN 'x'; END"),
+    );
+    let b = with_function(
+        b,
+        sql_func("public.a_count", " SELECT count(*) FROM public.items "),
+    );
+    let b = with_function(
+        b,
+        sql_func("public.b_total", " SELECT public.A_Count() + 1 "),
+    );
+    // two bodies naming each other: no order can satisfy both, none is imposed
+    let b = with_function(b, sql_func("public.ping", " SELECT public.pong() "));
+    let b = with_function(b, sql_func("public.pong", " SELECT public.ping() "));
+    let to = b.build();
+    let p = plan(&empty(), &to);
+    let gen = position(&p, "CREATE FUNCTION public.gen_id()");
+    let items = position(&p, "CREATE TABLE public.items");
+    let count = position(&p, "CREATE FUNCTION public.a_count()");
+    let total = position(&p, "CREATE FUNCTION public.b_total()");
+    assert!(
+        gen < items && items < count && count < total,
+        "{}",
+        render(&p)
+    );
+}
+
+#[test]
+fn identifiers_fold_like_postgres() {
+    let words = super::identifiers("SELECT \"Mixed\"\"Q\", x.Items FROM app.items_2 -- Note");
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    assert_eq!(
+        words,
+        ["Mixed\"Q", "app", "from", "items", "items_2", "note", "select", "x"]
+    );
+}
