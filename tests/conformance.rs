@@ -34,6 +34,9 @@ const FILES: &[&str] = &[
     "enable_drop",
     "preserve_quotes",
     "views",
+    "functions",
+    "triggers",
+    "manage_function",
 ];
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,8 @@ mod support;
 
 #[path = "introspect/cases_objects.rs"]
 mod cases_objects;
+#[path = "introspect/cases_routines.rs"]
+mod cases_routines;
 #[path = "introspect/cases_schema.rs"]
 mod cases_schema;
 #[path = "introspect/cases_views.rs"]
@@ -91,6 +93,7 @@ fn main() {
         .iter()
         .chain(cases_schema::CASES.iter())
         .chain(cases_views::CASES.iter())
+        .chain(cases_routines::CASES.iter())
         .copied()
     {
         let ctx = Arc::clone(&ctx);

@@ -662,7 +662,7 @@ fn constraints_and_indexes(env: Arc<Env>) -> Result<(), Failed> {
             [
                 "child child_parent_fkey true",
                 "child child_v_unique true",
-                "child v_positive true",
+                "child child_v_check true",
                 "parent parent_pkey true",
             ]
             .map(String::from)

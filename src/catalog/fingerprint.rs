@@ -1,8 +1,8 @@
 //! A stable fingerprint of a catalog's managed content.
 
 use super::{
-    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, MaterializedView, QualName,
-    Schema, Sequence, Table, View,
+    Catalog, CompositeType, Domain, EnumType, EventTrigger, Extension, Function, Ident, Index,
+    MaterializedView, QualName, Schema, Sequence, Table, Trigger, View,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -26,6 +26,11 @@ struct Managed<'a> {
     views: &'a BTreeMap<QualName, View>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     materialized_views: BTreeMap<&'a QualName, MaterializedView>,
+    functions: &'a BTreeMap<QualName, BTreeMap<String, Function>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    triggers: &'a BTreeMap<QualName, BTreeMap<Ident, Trigger>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    event_triggers: &'a BTreeMap<Ident, EventTrigger>,
 }
 
 impl Catalog {
@@ -62,6 +67,9 @@ impl Catalog {
                     (name, m)
                 })
                 .collect(),
+            functions: &self.functions,
+            triggers: &self.triggers,
+            event_triggers: &self.event_triggers,
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))

@@ -11,9 +11,11 @@
 pub mod builder;
 mod fingerprint;
 pub mod ident;
+pub mod routines;
 pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
+pub use routines::{EventTrigger, Function, RoutineKind, Trigger, TriggerEnabled};
 pub use view::{MaterializedView, View, ViewColumn};
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,15 @@ pub struct Catalog {
     pub views: BTreeMap<QualName, View>,
     #[serde(default)]
     pub materialized_views: BTreeMap<QualName, MaterializedView>,
+    /// Functions, procedures and aggregates: name → identity arguments → routine.
+    #[serde(default)]
+    pub functions: BTreeMap<QualName, BTreeMap<String, Function>>,
+    /// Triggers: table → trigger name → trigger.
+    #[serde(default)]
+    pub triggers: BTreeMap<QualName, BTreeMap<Ident, Trigger>>,
+    /// Event triggers whose function is in a managed schema.
+    #[serde(default)]
+    pub event_triggers: BTreeMap<Ident, EventTrigger>,
     /// Dependencies between modelled objects, from `pg_depend` (both normal and automatic),
     /// keyed by the dependent object. Used to order steps; never compared.
     #[serde(with = "depends_as_pairs")]
@@ -324,6 +335,19 @@ impl Catalog {
             && self.indexes.is_empty()
             && self.views.is_empty()
             && self.materialized_views.is_empty()
+            && self.functions.is_empty()
+            && self.triggers.is_empty()
+            && self.event_triggers.is_empty()
+    }
+
+    /// The routine with identity `name(args)`, if any.
+    pub fn function(&self, name: &QualName, args: &str) -> Option<&Function> {
+        self.functions.get(name)?.get(args)
+    }
+
+    /// Every routine, by name then identity arguments.
+    pub fn all_functions(&self) -> impl Iterator<Item = &Function> {
+        self.functions.values().flat_map(|m| m.values())
     }
 
     /// Objects the given object depends on (empty when unknown).

@@ -20,6 +20,12 @@ pub(super) const PG_ATTRDEF: Oid = 2604;
 pub(super) const PG_NAMESPACE: Oid = 2615;
 /// `pg_extension`'s OID.
 pub(super) const PG_EXTENSION: Oid = 3079;
+/// `pg_proc`'s OID: functions, procedures, aggregates.
+pub(super) const PG_PROC: Oid = 1255;
+/// `pg_trigger`'s OID.
+pub(super) const PG_TRIGGER: Oid = 2620;
+/// `pg_event_trigger`'s OID.
+pub(super) const PG_EVENT_TRIGGER: Oid = 3466;
 
 /// A table as the catalog builder and the dependency mapper see it.
 pub(super) struct RelInfo {

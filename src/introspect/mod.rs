@@ -11,6 +11,7 @@ pub mod canon;
 mod depends;
 pub mod names;
 mod queries;
+mod routines;
 mod views;
 
 use crate::catalog::Catalog;

@@ -73,6 +73,21 @@ const VIEWS: Query = Query {
     text: include_str!("queries/views.sql"),
     scoped: true,
 };
+const FUNCTIONS: Query = Query {
+    name: "functions",
+    text: include_str!("queries/functions.sql"),
+    scoped: true,
+};
+const TRIGGERS: Query = Query {
+    name: "triggers",
+    text: include_str!("queries/triggers.sql"),
+    scoped: true,
+};
+const EVENT_TRIGGERS: Query = Query {
+    name: "event triggers",
+    text: include_str!("queries/event_triggers.sql"),
+    scoped: true,
+};
 const UNMANAGED: Query = Query {
     name: "unmanaged objects",
     text: include_str!("queries/unmanaged.sql"),
@@ -97,6 +112,9 @@ pub(super) struct Rows {
     pub domains: Vec<Row>,
     pub domain_checks: Vec<Row>,
     pub views: Vec<Row>,
+    pub functions: Vec<Row>,
+    pub triggers: Vec<Row>,
+    pub event_triggers: Vec<Row>,
     pub unmanaged: Vec<Row>,
     pub depends: Vec<Row>,
 }
@@ -159,6 +177,7 @@ pub(super) async fn run_all(
         domains,
         domain_checks,
         views,
+        (functions, triggers, event_triggers),
         unmanaged,
         depends,
     ) = futures_util::try_join!(
@@ -173,6 +192,7 @@ pub(super) async fn run_all(
         run(&DOMAINS),
         run(&DOMAIN_CHECKS),
         run(&VIEWS),
+        async { futures_util::try_join!(run(&FUNCTIONS), run(&TRIGGERS), run(&EVENT_TRIGGERS)) },
         run(&UNMANAGED),
         run(&DEPENDS),
     )?;
@@ -188,6 +208,9 @@ pub(super) async fn run_all(
         domains,
         domain_checks,
         views,
+        functions,
+        triggers,
+        event_triggers,
         unmanaged,
         depends,
     })
@@ -234,6 +257,9 @@ mod tests {
             &DOMAINS,
             &DOMAIN_CHECKS,
             &VIEWS,
+            &FUNCTIONS,
+            &TRIGGERS,
+            &EVENT_TRIGGERS,
             &UNMANAGED,
             &DEPENDS,
         ] {

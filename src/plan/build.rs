@@ -55,6 +55,7 @@ impl From<OrderError> for PlanError {
 /// alter), contract last (drop dependents before what they depend on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
+    DropEventTrigger,
     CreateSchema,
     CreateExtension,
     AlterExtension,
@@ -65,24 +66,30 @@ pub(crate) enum Phase {
     CreateTable,
     AlterTable,
     Rename,
+    CreateFunction,
     AddConstraint,
     CreateIndex,
     AddForeignKey,
     Validate,
     CreateView,
     AlterView,
+    CreateTrigger,
+    AlterTrigger,
     OwnedBy,
     Comment,
+    DropTrigger,
     DropView,
     DropForeignKey,
     DropConstraint,
     DropIndex,
     DropColumn,
     DropTable,
+    DropFunction,
     DropSequence,
     DropType,
     DropExtension,
     DropSchema,
+    CreateEventTrigger,
 }
 
 /// A step before ordering: the step itself, its phase and its dependencies.
@@ -252,6 +259,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     };
     ctx.replaced_columns = super::column::replaced_columns(&ctx);
     ctx.rebuild = deps::rebuild_set(&ctx)?;
+    ctx.replaced_columns
+        .extend(super::routine_deps::replaced_generated_columns(&ctx));
 
     let mut steps = Steps::default();
     super::schema::plan(&ctx, &mut steps)?;
@@ -261,6 +270,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::constraint::plan(&ctx, &mut steps)?;
     super::index::plan(&ctx, &mut steps)?;
     super::view::plan(&ctx, &mut steps)?;
+    super::routine::plan(&ctx, &mut steps)?;
+    super::trigger::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0

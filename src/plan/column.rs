@@ -70,6 +70,8 @@ pub(crate) fn plan(ctx: &Ctx, f: &Table, t: &Table, out: &mut Steps) -> Result<(
                 "column becomes generated: dropped and added again"
             } else if fc.generated != c.generated {
                 "generation expression changed: dropped and added again"
+            } else if super::routine_deps::rests_on_dropped_routine(ctx, &col_id(t, c)) {
+                "a routine it is computed with is replaced: dropped and added again"
             } else {
                 "a column it is computed from changes type: dropped and added again"
             };
@@ -272,14 +274,34 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
         );
     }
 
+    // A default calling a routine the plan drops goes before it (needing nothing the plan
+    // creates) and comes back after.
+    let rebuild_default = f.default.is_some() && ctx.rebuild.contains(&id);
+    let drop_default = |reason: String| {
+        if !rebuild_default {
+            return step("DROP DEFAULT".into(), reason);
+        }
+        Draft::new(
+            Phase::AlterTable,
+            id.clone(),
+            Action::Alter,
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                t.name, c.name
+            ),
+            reason,
+        )
+        .needs([ObjectId::Table {
+            name: t.name.clone(),
+        }])
+        .releases(ctx.from.dependencies_of(&id).cloned())
+    };
+
     // ALTER COLUMN c TYPE new [COLLATE x] USING c::new, with the default dropped around it
     let retyped = f.data_type != c.data_type || f.collation != c.collation;
     if retyped {
         if f.default.is_some() {
-            out.push(step(
-                "DROP DEFAULT".into(),
-                "default dropped for the type change".into(),
-            ));
+            out.push(drop_default("default dropped for the type change".into()));
         }
         let coll = c
             .collation
@@ -357,8 +379,20 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
         }
     }
 
+    // ALTER COLUMN c DROP DEFAULT … SET DEFAULT e around a replaced routine
+    if !retyped && rebuild_default {
+        let why = super::routine_deps::rebuild_cause(ctx, &id);
+        out.push(drop_default(format!("default dropped: {why}")));
+        if let Some(e) = &c.default {
+            out.push(step(
+                format!("SET DEFAULT {e}"),
+                format!("default set again: {why}"),
+            ));
+        }
+    }
+
     // ALTER COLUMN c SET DEFAULT e / DROP DEFAULT
-    if !retyped && f.default != c.default {
+    if !retyped && !rebuild_default && f.default != c.default {
         out.push(match &c.default {
             Some(e) => step(
                 format!("SET DEFAULT {e}"),

@@ -176,6 +176,11 @@ fn kept(ctx: &Ctx, table: &QualName, k: &KeptConstraint, out: &mut Steps) {
                 "dropped to be added again NOT VALID, as declared",
                 "added again NOT VALID, as declared",
             )
+        } else if super::routine_deps::rests_on_dropped_routine(ctx, &from_id) {
+            (
+                "dropped to be created again: a routine it calls is replaced",
+                "created again: a routine it calls is replaced",
+            )
         } else {
             (
                 "dropped to be created again: a column or key it rests on is replaced",

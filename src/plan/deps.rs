@@ -129,13 +129,39 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
     let cat = lk.cat;
     let mut out = BTreeSet::new();
     match id {
-        ObjectId::Schema { .. } | ObjectId::Other { .. } | ObjectId::EventTrigger { .. } => {}
+        ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
+        ObjectId::EventTrigger { name } => {
+            if let Some(e) = cat.event_triggers.get(name) {
+                out.insert(ObjectId::Function {
+                    name: e.function.clone(),
+                    args: String::new(),
+                });
+            }
+        }
         ObjectId::View { name }
         | ObjectId::MaterializedView { name }
         | ObjectId::Function { name, .. } => {
             out.insert(schema_of(name));
         }
-        ObjectId::Trigger { table, .. } | ObjectId::Policy { table, .. } => {
+        ObjectId::Trigger { table, name } => {
+            let on_view = cat.triggers.get(table).and_then(|m| m.get(name)).map(|t| {
+                out.insert(ObjectId::Function {
+                    name: t.function.clone(),
+                    args: String::new(),
+                });
+                t.on_view
+            });
+            out.insert(if on_view == Some(true) {
+                ObjectId::View {
+                    name: table.clone(),
+                }
+            } else {
+                ObjectId::Table {
+                    name: table.clone(),
+                }
+            });
+        }
+        ObjectId::Policy { table, .. } => {
             out.insert(ObjectId::Table {
                 name: table.clone(),
             });
@@ -319,6 +345,16 @@ pub(crate) fn rebuild_set(ctx: &Ctx) -> Result<Rebuilds, PlanError> {
         );
     }
     super::rebuild::dependents(ctx, causes, own, &mut out)?;
+    // What rests on a dropped routine, or on a column PostgreSQL pins it to
+    // (`routine_deps.rs`), joins with its cause.
+    let mut set: BTreeSet<ObjectId> = out.iter().map(|(id, _)| id.clone()).collect();
+    super::routine_deps::extend_rebuild(ctx, &mut set);
+    for id in set {
+        if !out.contains(&id) {
+            let why = super::routine_deps::rebuild_cause(ctx, &id);
+            out.insert(id, why);
+        }
+    }
     Ok(out)
 }
 

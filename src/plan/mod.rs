@@ -8,6 +8,8 @@ mod deps;
 pub mod hazard;
 mod index;
 mod rebuild;
+mod routine;
+mod routine_deps;
 mod schema;
 mod sequence;
 mod sql;
@@ -15,6 +17,7 @@ mod table;
 #[cfg(test)]
 mod testkit;
 mod text;
+mod trigger;
 mod typechange;
 mod types;
 mod view;

@@ -72,10 +72,11 @@ const BLOCKING_OTHER_KINDS: [&str; 7] = [
 /// How a dependent of a cause is treated, by kind.
 pub(crate) fn treatment(id: &ObjectId) -> Treatment {
     match id {
-        ObjectId::View { .. } | ObjectId::MaterializedView { .. } => Treatment::Recreate,
-        ObjectId::Function { .. } | ObjectId::Trigger { .. } | ObjectId::Policy { .. } => {
-            Treatment::Blocks
-        }
+        ObjectId::View { .. }
+        | ObjectId::MaterializedView { .. }
+        | ObjectId::Function { .. }
+        | ObjectId::Trigger { .. } => Treatment::Recreate,
+        ObjectId::Policy { .. } => Treatment::Blocks,
         ObjectId::Other { kind, .. } if BLOCKING_OTHER_KINDS.contains(&kind.as_str()) => {
             Treatment::Blocks
         }
@@ -89,6 +90,11 @@ fn exists(cat: &Catalog, id: &ObjectId) -> bool {
     match id {
         ObjectId::View { name } => cat.views.contains_key(name),
         ObjectId::MaterializedView { name } => cat.materialized_views.contains_key(name),
+        ObjectId::Function { name, args } => cat.function(name, args).is_some(),
+        ObjectId::Trigger { table, name } => cat
+            .triggers
+            .get(table)
+            .is_some_and(|m| m.contains_key(name)),
         _ => true,
     }
 }

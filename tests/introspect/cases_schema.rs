@@ -224,20 +224,12 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         ("partitioned table", "public.measurements"),
         ("partition", "public.measurements_2024"),
         ("foreign table", "public.ft"),
-        ("function", "public.add1(integer)"),
-        ("procedure", "public.noop()"),
-        ("aggregate", "public.total(integer)"),
-        ("function", "public.touch()"),
-        ("trigger", "t_touch on public.t"),
         ("policy", "own on public.t"),
         ("rule", "no_delete on public.t"),
         ("collation", "public.nocase"),
         ("text search configuration", "public.my_english"),
-        ("function", "public.int_eq(integer,integer)"),
         ("operator", "public.===(integer,integer)"),
         ("statistics object", "public.t_stats"),
-        ("function", "public.on_ddl()"),
-        ("event trigger", "log_ddl"),
         ("publication", "pub"),
         ("range type", "public.floatrange"),
         ("table inheritance", "public.derived inherits public.base"),
@@ -301,14 +293,29 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         table: q("public", "t"),
         column: id("a"),
     }));
-    let trigger = ObjectId::Other {
-        kind: "trigger".into(),
-        identity: "t_touch on public.t".into(),
+    // Routines, triggers and event triggers are modelled, except a range type's
+    // constructors (listed above with their type).
+    let trigger = ObjectId::Trigger {
+        table: q("public", "t"),
+        name: id("t_touch"),
     };
-    assert!(cat.depends[&trigger].contains(&ObjectId::Other {
-        kind: "function".into(),
-        identity: "public.touch()".into(),
+    assert!(cat.depends[&trigger].contains(&ObjectId::Function {
+        name: q("public", "touch"),
+        args: String::new(),
     }));
+    let routines: Vec<String> = cat.all_functions().map(|f| f.target()).collect();
+    assert_eq!(
+        routines,
+        [
+            "public.add1(i integer)",
+            "public.int_eq(integer, integer)",
+            "public.noop()",
+            "public.on_ddl()",
+            "public.total(integer)",
+            "public.touch()",
+        ]
+    );
+    assert!(cat.event_triggers.contains_key(&id("log_ddl")));
     assert!(cat.unmanaged.contains(&Unmanaged {
         kind: "publication".into(),
         identity: "pub".into()

@@ -1,5 +1,7 @@
--- Objects of kinds schemadiff does not model yet, in managed schemas (event triggers and
--- publications belong to no schema and are all listed), not members of an extension.
+-- Objects of kinds schemadiff does not model yet, in managed schemas (publications belong
+-- to no schema and are all listed), not members of an extension. Routines are modelled
+-- except those that are part of another object (the constructors of a range type);
+-- triggers except those on foreign tables.
 -- `listed` is false for rows that only map an OID for dependencies (none at the moment).
 -- `identity` is pg_identify_object's, except for table inheritance, which is no object of
 -- its own: `child inherits parent`, listed under pg_inherits and the child's OID.
@@ -27,16 +29,16 @@
     JOIN pg_class c ON c.oid = r.ev_class JOIN managed m ON m.oid = c.relnamespace
     WHERE r.rulename <> '_RETURN'
   UNION ALL
-    SELECT 'pg_proc'::regclass, p.oid,
-           CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
-                          WHEN 'w' THEN 'window function' ELSE 'function' END,
-           true, NULL::text
+    SELECT 'pg_proc'::regclass, p.oid, 'function', true, NULL::text
     FROM pg_proc p JOIN managed m ON m.oid = p.pronamespace
+    WHERE EXISTS (
+        SELECT FROM pg_depend i
+        WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
   UNION ALL
     SELECT 'pg_trigger'::regclass, g.oid, 'trigger', true, NULL::text
     FROM pg_trigger g
     JOIN pg_class c ON c.oid = g.tgrelid JOIN managed m ON m.oid = c.relnamespace
-    WHERE NOT g.tgisinternal
+    WHERE NOT g.tgisinternal AND c.relkind = 'f'
   UNION ALL
     SELECT 'pg_policy'::regclass, p.oid, 'policy', true, NULL::text
     FROM pg_policy p
@@ -79,9 +81,6 @@
   UNION ALL
     SELECT 'pg_statistic_ext'::regclass, o.oid, 'statistics object', true, NULL::text
     FROM pg_statistic_ext o JOIN managed m ON m.oid = o.stxnamespace
-  UNION ALL
-    SELECT 'pg_event_trigger'::regclass, o.oid, 'event trigger', true, NULL::text
-    FROM pg_event_trigger o
   UNION ALL
     SELECT 'pg_publication'::regclass, o.oid, 'publication', true, NULL::text
     FROM pg_publication o
