@@ -661,8 +661,8 @@ fn constraints_and_indexes(env: Arc<Env>) -> Result<(), Failed> {
             texts(&c, "SELECT conrelid::regclass || ' ' || conname || ' ' || convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1").await?,
             [
                 "child child_parent_fkey true",
-                "child child_v_unique true",
                 "child child_v_check true",
+                "child child_v_unique true",
                 "parent parent_pkey true",
             ]
             .map(String::from)
