@@ -189,8 +189,10 @@ pub(crate) struct Ctx<'a> {
     /// Live columns dropped and added again (a column that becomes generated, or whose
     /// generation expression changes before PostgreSQL 17).
     pub replaced_columns: BTreeSet<ObjectId>,
-    /// Live constraints and indexes that must be dropped and created again although they
-    /// did not change, because something they rest on is replaced.
+    /// Live objects that must be dropped and created again although they did not change,
+    /// because something they rest on is replaced: constraints, indexes, triggers, event
+    /// triggers, routines, domains (their checks and default calling a dropped routine) and
+    /// columns (their default only: `DROP DEFAULT` before, `SET DEFAULT` after).
     pub rebuild: BTreeSet<ObjectId>,
 }
 
