@@ -9,6 +9,7 @@ pub const CASES: &[Case] = &[
     ("triggers_and_their_states", triggers),
     ("event_triggers_follow_their_function", event_triggers),
     ("routine_dependencies", dependencies),
+    ("routines_read_alike_on_two_databases", alike),
 ];
 
 fn routine<'a>(cat: &'a Catalog, name: &str, args: &str) -> &'a Function {
@@ -303,5 +304,49 @@ fn dependencies(ctx: &Ctx) -> Result<(), Failed> {
         &f("all_positive", "integer"),
         &f("and_positive", "acc boolean, v integer"),
     );
+    Ok(())
+}
+
+/// The same routines and triggers, created under another search_path with names written
+/// differently and other OIDs, read back identically (the definitions are compared as
+/// text, so `pg_get_functiondef` and `pg_get_triggerdef` must not depend on the session).
+fn alike(ctx: &Ctx) -> Result<(), Failed> {
+    let a = ctx.catalog(
+        "alike_a",
+        r#"
+        CREATE SCHEMA app;
+        SET search_path = app, public;
+        CREATE TYPE mood AS ENUM ('sad', 'ok');
+        CREATE TABLE t (a int, m mood);
+        CREATE FUNCTION pick(x mood DEFAULT 'ok') RETURNS mood LANGUAGE sql IMMUTABLE
+            RETURN coalesce(x, 'sad'::mood);
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW WHEN (pick(NEW.m) = 'ok')
+            EXECUTE FUNCTION touch();
+        CREATE AGGREGATE worst(mood) (SFUNC = enum_smaller, STYPE = mood);
+        RESET search_path;
+        "#,
+    );
+    let b = ctx.catalog(
+        "alike_b",
+        r#"
+        CREATE TABLE filler (a int); CREATE FUNCTION junk() RETURNS int LANGUAGE sql RETURN 1;
+        DROP FUNCTION junk; DROP TABLE filler;
+        CREATE SCHEMA "app";
+        CREATE TYPE app.mood AS ENUM ('sad', 'ok');
+        CREATE TABLE app.t (a int, m app.mood);
+        CREATE FUNCTION app.pick(x app.mood DEFAULT 'ok') RETURNS app.mood LANGUAGE sql IMMUTABLE
+            RETURN coalesce(x, 'sad'::app.mood);
+        CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER tr BEFORE UPDATE ON app.t FOR EACH ROW WHEN (app.pick(NEW.m) = 'ok')
+            EXECUTE FUNCTION app.touch();
+        CREATE AGGREGATE app.worst(app.mood) (SFUNC = enum_smaller, STYPE = app.mood);
+        "#,
+    );
+    assert_eq!(a.functions.len(), 3, "{:?}", a.functions.keys());
+    assert_eq!(a.functions[&q("app", "pick")].len(), 1);
+    assert_eq!(a.functions, b.functions);
+    assert_eq!(a.triggers, b.triggers);
+    assert_eq!(a.depends, b.depends);
     Ok(())
 }
