@@ -424,6 +424,10 @@ fn rebuilt_keys(ctx: &Ctx) -> BTreeSet<ObjectId> {
             }
         }
         for k in &ctx.diff.indexes.kept {
+            // A materialized view's indexes come back with the view (`rebuild::goes_with`).
+            if ctx.from.materialized_views.contains_key(&k.from.table) {
+                continue;
+            }
             let id = ObjectId::Index {
                 name: k.from.name.clone(),
             };

@@ -21,8 +21,6 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
             Some("INVALID (left by a failed concurrent build)")
         } else if super::routine_deps::rests_on_dropped_routine(ctx, &ix_id(&k.from.name)) {
             Some("a routine it calls is replaced")
-        } else if ctx.rebuild.contains(&ix_id(&k.from.name)) {
-            Some("a column it rests on is replaced")
         } else {
             ctx.rebuild.reason(&ix_id(&k.from.name))
         };
