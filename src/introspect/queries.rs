@@ -68,6 +68,11 @@ const DOMAIN_CHECKS: Query = Query {
     text: include_str!("queries/domain_checks.sql"),
     scoped: true,
 };
+const PARTITIONS: Query = Query {
+    name: "partitioning",
+    text: include_str!("queries/partitions.sql"),
+    scoped: true,
+};
 const UNMANAGED: Query = Query {
     name: "unmanaged objects",
     text: include_str!("queries/unmanaged.sql"),
@@ -91,6 +96,7 @@ pub(super) struct Rows {
     pub enums: Vec<Row>,
     pub domains: Vec<Row>,
     pub domain_checks: Vec<Row>,
+    pub partitions: Vec<Row>,
     pub unmanaged: Vec<Row>,
     pub depends: Vec<Row>,
 }
@@ -152,6 +158,7 @@ pub(super) async fn run_all(
         enums,
         domains,
         domain_checks,
+        partitions,
         unmanaged,
         depends,
     ) = futures_util::try_join!(
@@ -165,6 +172,7 @@ pub(super) async fn run_all(
         run(&ENUMS),
         run(&DOMAINS),
         run(&DOMAIN_CHECKS),
+        run(&PARTITIONS),
         run(&UNMANAGED),
         run(&DEPENDS),
     )?;
@@ -179,6 +187,7 @@ pub(super) async fn run_all(
         enums,
         domains,
         domain_checks,
+        partitions,
         unmanaged,
         depends,
     })
@@ -224,6 +233,7 @@ mod tests {
             &ENUMS,
             &DOMAINS,
             &DOMAIN_CHECKS,
+            &PARTITIONS,
             &UNMANAGED,
             &DEPENDS,
         ] {

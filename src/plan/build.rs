@@ -61,8 +61,10 @@ pub(crate) enum Phase {
     AlterType,
     CreateSequence,
     AlterSequence,
+    DetachPartition,
     CreateTable,
     AlterTable,
+    AlterPartition,
     Rename,
     AddConstraint,
     CreateIndex,
@@ -74,6 +76,7 @@ pub(crate) enum Phase {
     DropConstraint,
     DropIndex,
     DropColumn,
+    AttachPartition,
     DropTable,
     DropSequence,
     DropType,
@@ -185,6 +188,8 @@ pub(crate) struct Ctx<'a> {
     /// Live constraints and indexes that must be dropped and created again although they
     /// did not change, because something they rest on is replaced.
     pub rebuild: BTreeSet<ObjectId>,
+    /// Tables detached from or attached to a partitioned table.
+    pub partitions: super::partition::Moves,
 }
 
 impl<'a> Ctx<'a> {
@@ -226,6 +231,10 @@ impl<'a> Ctx<'a> {
 
 /// Plan the steps that turn `from` (the live catalog) into `to` (the desired catalog).
 pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let live = from;
+    let partitions = super::partition::moves(from, to);
+    let planned = super::partition::as_planned(from, &partitions);
+    let from: &Catalog = &planned;
     let diff = diff::diff(from, to);
     let mut ctx = Ctx {
         from,
@@ -236,6 +245,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         to_lookup: deps::Lookup::new(to),
         replaced_columns: BTreeSet::new(),
         rebuild: BTreeSet::new(),
+        partitions,
     };
     ctx.replaced_columns = super::column::replaced_columns(&ctx);
     ctx.rebuild = deps::rebuild_set(&ctx);
@@ -247,6 +257,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::table::plan(&ctx, &mut steps)?;
     super::constraint::plan(&ctx, &mut steps)?;
     super::index::plan(&ctx, &mut steps)?;
+    super::partition::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0
@@ -286,7 +297,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        source_fingerprint: from.fingerprint(),
+        source_fingerprint: live.fingerprint(),
         target_fingerprint: to.fingerprint(),
         steps,
         unmanaged: unmanaged.into_iter().collect(),

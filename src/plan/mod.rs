@@ -7,6 +7,7 @@ mod constraint;
 mod deps;
 pub mod hazard;
 mod index;
+mod partition;
 mod schema;
 mod sequence;
 mod sql;

@@ -6,14 +6,12 @@
 -- its own: `child inherits parent`, listed under pg_inherits and the child's OID.
 , objects (classid, objid, kind, listed, identity) AS (
     SELECT 'pg_class'::regclass, c.oid,
-           CASE WHEN c.relispartition THEN 'partition'
-                WHEN c.relkind = 'v' THEN 'view'
+           CASE WHEN c.relkind = 'v' THEN 'view'
                 WHEN c.relkind = 'm' THEN 'materialized view'
-                WHEN c.relkind = 'p' THEN 'partitioned table'
                 ELSE 'foreign table' END,
            true, NULL::text
     FROM pg_class c JOIN managed m ON m.oid = c.relnamespace
-    WHERE c.relkind IN ('v', 'm', 'p', 'f') OR (c.relkind = 'r' AND c.relispartition)
+    WHERE c.relkind IN ('v', 'm', 'f')
   UNION ALL
     SELECT 'pg_rewrite'::regclass, r.oid,
            CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END, false,
