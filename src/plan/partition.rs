@@ -70,26 +70,55 @@ pub(crate) fn stays_attached(f: &Table, t: &Table) -> bool {
     matches!((&f.partition_of, &t.partition_of), (Some(a), Some(b)) if a.same_place(b))
 }
 
-/// What a partition rests on by being one: its parent, and for a column the parent's
-/// column of the same name.
-pub(crate) fn structural(cat: &Catalog, id: &ObjectId) -> Option<ObjectId> {
+/// What a partition rests on by being one: its parent and the parent's keys (a partition
+/// that is partitioned itself must find its partition key in them), and for a column the
+/// parent's column of the same name.
+pub(crate) fn structural(cat: &Catalog, id: &ObjectId) -> Vec<ObjectId> {
+    let mut out = Vec::new();
     match id {
         ObjectId::Table { name } => {
-            let p = cat.tables.get(name)?.partition_of.as_ref()?;
-            Some(ObjectId::Table {
-                name: p.parent.clone(),
-            })
+            let Some(p) = cat.tables.get(name).and_then(|t| t.partition_of.as_ref()) else {
+                return out;
+            };
+            out.push(table_id(&p.parent));
+            if let Some(parent) = cat.tables.get(&p.parent) {
+                out.extend(
+                    parent
+                        .constraints
+                        .values()
+                        .filter(|c| {
+                            matches!(
+                                c.kind,
+                                ConstraintKind::PrimaryKey
+                                    | ConstraintKind::Unique
+                                    | ConstraintKind::Exclude
+                            )
+                        })
+                        .map(|c| ObjectId::Constraint {
+                            table: p.parent.clone(),
+                            name: c.name.clone(),
+                        }),
+                );
+            }
         }
         ObjectId::Column { table, column } => {
-            let p = cat.tables.get(table)?.partition_of.as_ref()?;
-            cat.tables.get(&p.parent)?.column(column)?;
-            Some(ObjectId::Column {
-                table: p.parent.clone(),
-                column: column.clone(),
-            })
+            let Some(p) = cat.tables.get(table).and_then(|t| t.partition_of.as_ref()) else {
+                return out;
+            };
+            if cat
+                .tables
+                .get(&p.parent)
+                .is_some_and(|t| t.column(column).is_some())
+            {
+                out.push(ObjectId::Column {
+                    table: p.parent.clone(),
+                    column: column.clone(),
+                });
+            }
         }
-        _ => None,
+        _ => {}
     }
+    out
 }
 
 /// The tables that move between partition trees.
@@ -392,8 +421,7 @@ fn detach(ctx: &Ctx, table: &QualName, parent: &QualName, out: &mut Steps) {
 /// and the parent's match; before it, the parent's CHECK constraints the table lacks
 /// (`ADD CONSTRAINT ... NOT VALID`, then `VALIDATE CONSTRAINT`).
 fn attach(ctx: &Ctx, table: &QualName, a: &Attach, out: &mut Steps) {
-    let mut needs: BTreeSet<ObjectId> = BTreeSet::new();
-    needs.insert(table_id(&a.parent));
+    let mut needs: BTreeSet<ObjectId> = ctx.to_lookup.structural(&table_id(table));
     if let Some(t) = ctx.to.tables.get(table) {
         needs.extend(columns_of(t));
     }
