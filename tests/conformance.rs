@@ -33,6 +33,7 @@ const FILES: &[&str] = &[
     "dependency_ordering",
     "enable_drop",
     "preserve_quotes",
+    "partition",
 ];
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,8 @@ mod support;
 
 #[path = "introspect/cases_objects.rs"]
 mod cases_objects;
+#[path = "introspect/cases_partitions.rs"]
+mod cases_partitions;
 #[path = "introspect/cases_schema.rs"]
 mod cases_schema;
 
@@ -88,6 +90,7 @@ fn main() {
     for (name, case) in cases_objects::CASES
         .iter()
         .chain(cases_schema::CASES.iter())
+        .chain(cases_partitions::CASES.iter())
         .copied()
     {
         let ctx = Arc::clone(&ctx);
