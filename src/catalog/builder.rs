@@ -538,6 +538,17 @@ impl TableBuilder {
         self.table.comment = Some(text.into());
         self
     }
+    /// Change the column `name` in place.
+    pub fn edit_column(mut self, name: &str, f: impl FnOnce(&mut Column)) -> Self {
+        let column = self
+            .table
+            .columns
+            .iter_mut()
+            .find(|c| c.name.as_str() == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        f(column);
+        self
+    }
     /// Make it a partitioned table: `key` as `pg_get_partkeydef` prints it (`RANGE (at)`).
     pub fn partition_by(mut self, key: &str) -> Self {
         self.table.partition_by = Some(key.into());

@@ -284,7 +284,10 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
     if virtual_column {
         want.insert(2, "public.g");
     }
-    assert_eq!(tables, want, "plain and partitioned tables and partitions are tables");
+    assert_eq!(
+        tables, want,
+        "plain and partitioned tables and partitions are tables"
+    );
     assert!(cat.indexes.is_empty(), "indexes of a matview belong to it");
     // A view's dependencies go through its _RETURN rule, recorded as the view's.
     let view = ObjectId::Other {
