@@ -186,7 +186,8 @@ fn columns(
             _ => (None, expr),
         };
         let identity: String = r.get("identity")?;
-        if !identity.is_empty() {
+        // From PostgreSQL 17 a partition's column shares its parent's identity and sequence.
+        if !identity.is_empty() && table.partition_of.is_none() {
             work.identity_kind.insert((rel, attnum), identity == "a");
         }
         oids.add_column(rel, attnum, name.clone());

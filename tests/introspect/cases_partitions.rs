@@ -40,7 +40,8 @@ fn keys_bounds_and_inherited(ctx: &Ctx) -> Result<(), Failed> {
             ev_kind text,
             FOREIGN KEY (ev_id, ev_at, ev_kind) REFERENCES ev
         );
-        CREATE TABLE sess (id int NOT NULL, uid int NOT NULL) PARTITION BY HASH (uid);
+        CREATE TABLE sess (id int GENERATED ALWAYS AS IDENTITY, uid int NOT NULL)
+            PARTITION BY HASH (uid);
         CREATE TABLE sess_0 PARTITION OF sess FOR VALUES WITH (MODULUS 2, REMAINDER 0);
         CREATE TABLE base (id int, CONSTRAINT base_id_check CHECK (id > 0));
         CREATE TABLE derived (extra int) INHERITS (base);
@@ -109,6 +110,12 @@ fn keys_bounds_and_inherited(ctx: &Ctx) -> Result<(), Failed> {
             .unwrap()
             .bound,
         "FOR VALUES WITH (modulus 2, remainder 0)"
+    );
+
+    assert!(cat.tables[&q("public", "sess")].columns[0].identity.is_some());
+    assert!(
+        cat.tables[&q("public", "sess_0")].columns[0].identity.is_none(),
+        "from PostgreSQL 17 a partition shares its parent's identity: it is the parent's"
     );
 
     let refs = &cat.tables[&q("public", "refs")];
