@@ -282,6 +282,13 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     for (table, a) in &ctx.partitions.attach {
         attach(ctx, table, a, out);
     }
+    for t in &ctx.diff.tables.removed {
+        if let Some(p) = &t.partition_of {
+            if ctx.to.tables.contains_key(&p.parent) && referenced(ctx, &t.name) {
+                detach_before_drop(ctx, t, &p.parent, out);
+            }
+        }
+    }
     for t in &ctx.diff.tables.added {
         if let Some(p) = &t.partition_of {
             column_options(ctx, t, &p.parent, None, out);
@@ -377,13 +384,87 @@ fn default_scan(ctx: &Ctx, parent: &QualName, t: &QualName) -> Vec<HazardNote> {
 /// would take the table's along).
 fn detach(ctx: &Ctx, table: &QualName, parent: &QualName, out: &mut Steps) {
     let reattached = ctx.partitions.attach.get(table);
-    let reason = match (reattached, ctx.to.tables.get(table)) {
-        (Some(a), _) if &a.parent == parent => {
+    let reason = match reattached {
+        Some(a) if &a.parent == parent => {
             "partition bound changed: detached to be attached again with the new bound".to_string()
         }
-        (Some(a), _) => format!("moves to the partitioned table {}", a.parent),
-        _ => format!("no longer a partition of {parent}"),
+        Some(a) => format!("moves to the partitioned table {}", a.parent),
+        None => format!("no longer a partition of {parent}"),
     };
+    out.push(
+        detach_step(ctx, table, parent, table_id(table), reason)
+            .hazard_if(
+                reattached.is_none_or(|a| &a.parent != parent),
+                Hazard::BackwardIncompatible,
+                format!("the rows of {table} no longer appear in {parent}"),
+            )
+            .hazards(referenced_rows(ctx, table, parent)),
+    );
+}
+
+/// `ALTER TABLE parent DETACH PARTITION t` before `DROP TABLE t` when a foreign key
+/// references the partitioned table: PostgreSQL refuses to drop such a partition while it
+/// is attached. The step is the parent's, so that it can go before the table's drop.
+fn detach_before_drop(ctx: &Ctx, t: &Table, parent: &QualName, out: &mut Steps) {
+    out.push(
+        detach_step(
+            ctx,
+            &t.name,
+            parent,
+            table_id(parent),
+            format!(
+                "{} is dropped, and PostgreSQL drops no partition of a table that foreign keys reference",
+                t.name
+            ),
+        )
+        .hazards(referenced_rows(ctx, &t.name, parent))
+        .releases([table_id(&t.name)]),
+    );
+}
+
+/// The partitioned tables `table` is under in the live catalog, nearest first.
+fn ancestors<'a>(cat: &'a Catalog, table: &QualName) -> Vec<&'a QualName> {
+    let mut out: Vec<&QualName> = Vec::new();
+    let mut at = cat.tables.get(table);
+    while let Some(p) = at.and_then(|t| t.partition_of.as_ref()) {
+        if out.contains(&&p.parent) {
+            break;
+        }
+        out.push(&p.parent);
+        at = cat.tables.get(&p.parent);
+    }
+    out
+}
+
+/// True when a live foreign key references one of the partitioned tables `table` is
+/// under.
+fn referenced(ctx: &Ctx, table: &QualName) -> bool {
+    let above = ancestors(ctx.from, table);
+    ctx.from.tables.values().any(|t| {
+        t.constraints
+            .values()
+            .any(|c| c.references.as_ref().is_some_and(|r| above.contains(&r)))
+    })
+}
+
+fn referenced_rows(ctx: &Ctx, table: &QualName, parent: &QualName) -> Option<HazardNote> {
+    referenced(ctx, table).then(|| {
+        HazardNote::new(
+            Hazard::DataDependent,
+            format!("fails if rows of {table} are referenced by a foreign key to {parent}"),
+        )
+    })
+}
+
+/// The DETACH statement, with what it releases: the parent and its columns, constraints
+/// and indexes, which the table no longer follows.
+fn detach_step(
+    ctx: &Ctx,
+    table: &QualName,
+    parent: &QualName,
+    object: ObjectId,
+    reason: String,
+) -> Draft {
     let mut releases = vec![table_id(parent)];
     if let Some(p) = ctx.from.tables.get(parent) {
         releases.extend(columns_of(p));
@@ -395,26 +476,19 @@ fn detach(ctx: &Ctx, table: &QualName, parent: &QualName, out: &mut Steps) {
     releases.extend(ctx.from_lookup.indexes_of(parent).map(|i| ObjectId::Index {
         name: i.name.clone(),
     }));
-    out.push(
-        Draft::new(
-            Phase::DetachPartition,
-            table_id(table),
-            Action::Alter,
-            format!("ALTER TABLE {parent} DETACH PARTITION {table}"),
-            reason,
-        )
-        .hazard(
-            Hazard::AccessExclusiveLock,
-            format!("reads and writes of {parent} wait while {table} is detached"),
-        )
-        .hazard_if(
-            reattached.is_none_or(|a| &a.parent != parent),
-            Hazard::BackwardIncompatible,
-            format!("the rows of {table} no longer appear in {parent}"),
-        )
-        .releases(releases)
-        .frees([bounds_name(parent)]),
-    );
+    Draft::new(
+        Phase::DetachPartition,
+        object,
+        Action::Alter,
+        format!("ALTER TABLE {parent} DETACH PARTITION {table}"),
+        reason,
+    )
+    .hazard(
+        Hazard::AccessExclusiveLock,
+        format!("reads and writes of {parent} wait while {table} is detached"),
+    )
+    .releases(releases)
+    .frees([bounds_name(parent)])
 }
 
 /// `ALTER TABLE parent ATTACH PARTITION t FOR VALUES ...`, late, once the table's columns
@@ -481,7 +555,7 @@ fn attach(ctx: &Ctx, table: &QualName, a: &Attach, out: &mut Steps) {
             "ALTER TABLE {} ATTACH PARTITION {table} {}",
             a.parent, a.bound
         ),
-        if ctx.partitions.detach.contains_key(table) {
+        if ctx.partitions.detach.get(table) == Some(&a.parent) {
             format!("attached again {}", a.bound)
         } else {
             format!("becomes a partition of {}", a.parent)

@@ -112,9 +112,13 @@ fn keys_bounds_and_inherited(ctx: &Ctx) -> Result<(), Failed> {
         "FOR VALUES WITH (modulus 2, remainder 0)"
     );
 
-    assert!(cat.tables[&q("public", "sess")].columns[0].identity.is_some());
+    assert!(cat.tables[&q("public", "sess")].columns[0]
+        .identity
+        .is_some());
     assert!(
-        cat.tables[&q("public", "sess_0")].columns[0].identity.is_none(),
+        cat.tables[&q("public", "sess_0")].columns[0]
+            .identity
+            .is_none(),
         "from PostgreSQL 17 a partition shares its parent's identity: it is the parent's"
     );
 
