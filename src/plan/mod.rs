@@ -8,6 +8,8 @@ mod deps;
 pub mod hazard;
 mod index;
 mod partition;
+mod partition_bound;
+mod partition_steps;
 mod schema;
 mod sequence;
 mod sql;

@@ -240,8 +240,10 @@ fn attaching_a_table_keeps_what_merges_and_adds_what_it_lacks() {
     insta::assert_snapshot!(render(&p));
     let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();
     assert!(
-        !sql.iter()
-            .any(|s| s.contains("DROP CONSTRAINT") || s.contains("DROP INDEX")),
+        !sql.iter().any(
+            |s| (s.contains("DROP CONSTRAINT") && !s.contains("old_partition_bound"))
+                || s.contains("DROP INDEX")
+        ),
         "the key, the CHECK and the index merge into the parent's: {sql:#?}"
     );
     let attach = position(&p, "ALTER TABLE public.h ATTACH PARTITION public.old");
@@ -255,14 +257,72 @@ fn attaching_a_table_keeps_what_merges_and_adds_what_it_lacks() {
     let validate_merged = position(&p, "ALTER TABLE public.old VALIDATE CONSTRAINT h_id_check");
     assert!(add_on_old < validate_new && validate_new < attach && validate_merged < attach);
     assert!(add < attach);
-    let hazards = hazards_of(&p, "ALTER TABLE public.h ATTACH PARTITION");
-    assert!(
-        hazards.contains(&Hazard::IndexBuild),
-        "h_at_idx is built on old"
+    // The bound is proved by a CHECK validated beforehand, which ATTACH finds and trusts.
+    let bound = position(
+        &p,
+        "ALTER TABLE public.old ADD CONSTRAINT old_partition_bound CHECK ((at IS NOT NULL) \
+         AND (at >= '2024-01-01') AND (at < '2024-02-01')) NOT VALID",
     );
-    assert!(hazards.contains(&Hazard::ValidationScan));
-    assert!(hazards.contains(&Hazard::AccessExclusiveLock));
-    assert!(hazards.contains(&Hazard::DataDependent));
+    let validate_bound = position(
+        &p,
+        "ALTER TABLE public.old VALIDATE CONSTRAINT old_partition_bound",
+    );
+    let drop_bound = position(
+        &p,
+        "ALTER TABLE public.old DROP CONSTRAINT old_partition_bound",
+    );
+    assert!(bound < validate_bound && validate_bound < attach && attach < drop_bound);
+    assert_eq!(
+        hazards_of(
+            &p,
+            "ALTER TABLE public.old VALIDATE CONSTRAINT old_partition_bound"
+        ),
+        [Hazard::ValidationScan, Hazard::DataDependent]
+    );
+    assert_eq!(
+        hazards_of(&p, "ALTER TABLE public.h ATTACH PARTITION"),
+        [Hazard::AccessExclusiveLock, Hazard::IndexBuild],
+        "h_at_idx is built on old; no scan under the exclusive lock"
+    );
+}
+
+#[test]
+fn a_hash_partition_is_attached_with_its_scan() {
+    let hashed = |t: TableBuilder| {
+        t.column("id", "integer")
+            .not_null()
+            .column("at", "date")
+            .not_null()
+            .column("note", "text")
+            .default("'x'::text")
+            .partition_by("HASH (id)")
+    };
+    let from = CatalogBuilder::new()
+        .schema("public")
+        .table("public.h", hashed)
+        .table("public.old", partition_columns)
+        .build();
+    let to = CatalogBuilder::new()
+        .schema("public")
+        .table("public.h", hashed)
+        .table("public.old", |t| {
+            partition_columns(t)
+                .partition_of("public.h", "FOR VALUES WITH (modulus 2, remainder 0)")
+        })
+        .build();
+    let p = plan(&from, &to);
+    assert_eq!(p.steps.len(), 1, "{}", render(&p));
+    assert_eq!(
+        hazards_of(
+            &p,
+            "ALTER TABLE public.h ATTACH PARTITION public.old FOR VALUES WITH"
+        ),
+        [
+            Hazard::AccessExclusiveLock,
+            Hazard::ValidationScan,
+            Hazard::DataDependent
+        ]
+    );
 }
 
 #[test]
