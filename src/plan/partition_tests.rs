@@ -171,7 +171,7 @@ fn the_partition_key_cannot_change_in_place() {
     }
     let plain = CatalogBuilder::new()
         .schema("public")
-        .table("public.h", |t| partition_columns(t))
+        .table("public.h", partition_columns)
         .build();
     assert!(matches!(
         build(&plain, &from, &PlanOptions::default()),
