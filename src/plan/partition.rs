@@ -60,9 +60,9 @@ pub(crate) struct Attach {
     pub cloned_fks: Vec<String>,
 }
 
-/// The name the partitions of `parent` share in the step ordering (see the module doc).
 pub(crate) use steps::create_hazards;
 
+/// The name the partitions of `parent` share in the step ordering (see the module doc).
 pub(crate) fn bounds_name(parent: &QualName) -> String {
     format!("partition bounds of {parent}")
 }
