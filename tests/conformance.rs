@@ -37,6 +37,7 @@ const FILES: &[&str] = &[
     "functions",
     "triggers",
     "manage_function",
+    "partition",
 ];
 
 #[derive(Debug, Clone)]

@@ -10,6 +10,8 @@ mod support;
 mod cases_objects;
 #[path = "introspect/cases_routines.rs"]
 mod cases_routines;
+#[path = "introspect/cases_partitions.rs"]
+mod cases_partitions;
 #[path = "introspect/cases_schema.rs"]
 mod cases_schema;
 #[path = "introspect/cases_views.rs"]
@@ -94,6 +96,7 @@ fn main() {
         .chain(cases_schema::CASES.iter())
         .chain(cases_views::CASES.iter())
         .chain(cases_routines::CASES.iter())
+        .chain(cases_partitions::CASES.iter())
         .copied()
     {
         let ctx = Arc::clone(&ctx);

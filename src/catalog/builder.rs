@@ -7,8 +7,8 @@
 
 use super::{
     Catalog, Column, CompositeAttribute, CompositeType, Constraint, ConstraintKind, Domain,
-    DomainCheck, EnumType, Extension, Ident, Identity, Index, ObjectId, QualName, Schema, Sequence,
-    Table,
+    DomainCheck, EnumType, Extension, Ident, Identity, Index, ObjectId, PartitionOf, QualName,
+    Schema, Sequence, Table,
 };
 
 /// Parse `schema.name`, panicking on malformed input (builder input is test code).
@@ -191,6 +191,8 @@ impl CatalogBuilder {
                 unlogged: false,
                 reloptions: Vec::new(),
                 comment: None,
+                partition_by: None,
+                partition_of: None,
             },
             last_constraint: None,
         });
@@ -534,6 +536,65 @@ impl TableBuilder {
     }
     pub fn comment(mut self, text: &str) -> Self {
         self.table.comment = Some(text.into());
+        self
+    }
+    /// Change the column `name` in place.
+    pub fn edit_column(mut self, name: &str, f: impl FnOnce(&mut Column)) -> Self {
+        let column = self
+            .table
+            .columns
+            .iter_mut()
+            .find(|c| c.name.as_str() == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        f(column);
+        self
+    }
+    /// Make it a partitioned table: `key` as `pg_get_partkeydef` prints it (`RANGE (at)`).
+    pub fn partition_by(mut self, key: &str) -> Self {
+        self.table.partition_by = Some(key.into());
+        self
+    }
+    /// Make it a partition of `parent` with `bound` as PostgreSQL prints it.
+    pub fn partition_of(mut self, parent: &str, bound: &str) -> Self {
+        self.table.partition_of = Some(PartitionOf {
+            parent: qn(parent),
+            bound: bound.into(),
+            inherited_constraints: Default::default(),
+            attached_indexes: Default::default(),
+        });
+        self
+    }
+    /// Move the last constraint to the partition's inherited ones (call after
+    /// `partition_of`).
+    pub fn inherited(mut self) -> Self {
+        let name = self.last_constraint.take().expect("a constraint was added");
+        let c = self.table.constraints.remove(&name).expect("it is there");
+        self.table
+            .partition_of
+            .as_mut()
+            .expect("partition_of comes first")
+            .inherited_constraints
+            .insert(name, c);
+        self
+    }
+    /// An index of the partition attached to an index of its parent (call after
+    /// `partition_of`).
+    pub fn attached_index(mut self, name: &str, definition: &str) -> Self {
+        let name = qn(name);
+        let index = Index {
+            name: name.clone(),
+            table: self.table.name.clone(),
+            definition: definition.into(),
+            unique: definition.starts_with("CREATE UNIQUE"),
+            valid: true,
+            comment: None,
+        };
+        self.table
+            .partition_of
+            .as_mut()
+            .expect("partition_of comes first")
+            .attached_indexes
+            .insert(name, index);
         self
     }
 }

@@ -11,10 +11,12 @@
 pub mod builder;
 mod fingerprint;
 pub mod ident;
+pub mod partition;
 pub mod routines;
 pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
+pub use partition::PartitionOf;
 pub use routines::{EventTrigger, Function, RoutineKind, Trigger, TriggerEnabled};
 pub use view::{MaterializedView, View, ViewColumn};
 
@@ -237,6 +239,13 @@ pub struct Table {
     /// Storage parameters as `key=value`, sorted.
     pub reloptions: Vec<String>,
     pub comment: Option<String>,
+    /// `pg_get_partkeydef` of a partitioned table: `RANGE (created_at)`, `LIST (region)`,
+    /// `HASH (user_id)`.
+    #[serde(default)]
+    pub partition_by: Option<String>,
+    /// Set when the table is a partition of another.
+    #[serde(default)]
+    pub partition_of: Option<PartitionOf>,
 }
 
 impl Table {

@@ -37,6 +37,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
     schemas(rows, &mut cat, &mut oids)?;
     extensions(rows, &mut cat, &mut oids)?;
     relations(rows, &mut work, &mut oids)?;
+    super::partitions::apply(rows, &mut work.tables)?;
     columns(rows, &mut work, &mut oids, &mut cat)?;
     sequences(rows, &mut work, &mut oids, &mut cat)?;
     if let Some((rel, attnum)) = work.identity_kind.keys().next() {
@@ -51,6 +52,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
     constraints(rows, &mut work, &mut oids)?;
     super::views::build(rows, &mut oids, &mut cat)?;
     indexes(rows, &mut oids, &mut cat)?;
+    super::partitions::attached_indexes(rows, &mut work.tables)?;
     enums(rows, &mut oids, &mut cat)?;
     domains(rows, &mut oids, &mut cat)?;
     super::routines::build(rows, &mut oids, &mut cat)?;
@@ -141,6 +143,8 @@ fn relations(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intros
                     unlogged: r.get("unlogged")?,
                     reloptions,
                     comment,
+                    partition_by: None,
+                    partition_of: None,
                 },
             );
         }
@@ -186,7 +190,8 @@ fn columns(
             _ => (None, expr),
         };
         let identity: String = r.get("identity")?;
-        if !identity.is_empty() {
+        // From PostgreSQL 17 a partition's column shares its parent's identity and sequence.
+        if !identity.is_empty() && table.partition_of.is_none() {
             work.identity_kind.insert((rel, attnum), identity == "a");
         }
         oids.add_column(rel, attnum, name.clone());
@@ -299,6 +304,9 @@ fn constraints(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intr
         let Some(kind) = constraint_kind(&code) else {
             continue;
         };
+        if r.get::<bool>("referenced_side")? {
+            continue;
+        }
         let name = Ident(r.get("name")?);
         let attname = |n: &i16| info.attnames.get(n).map(|i| i.as_str());
         let conkey: Vec<i16> = r.get("conkey")?;
@@ -328,6 +336,22 @@ fn constraints(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intr
         };
         let (definition, not_valid) = strip_not_valid(r.get("definition")?);
         let validated = r.get::<bool>("validated")? && !not_valid;
+        let constraint = Constraint {
+            name: name.clone(),
+            kind,
+            definition,
+            columns,
+            references,
+            deferrable: r.get("deferrable")?,
+            initially_deferred: r.get("deferred")?,
+            validated,
+            name_is_generated,
+            comment: r.get("comment")?,
+        };
+        if let (true, Some(p)) = (r.get("inherited")?, table.partition_of.as_mut()) {
+            p.inherited_constraints.insert(name, constraint);
+            continue;
+        }
         let id = ObjectId::Constraint {
             table: table.name.clone(),
             name: name.clone(),
@@ -337,30 +361,16 @@ fn constraints(rows: &Rows, work: &mut Work, oids: &mut Oids) -> Result<(), Intr
         if let Some(index) = index_oid {
             oids.also(PG_CLASS, index, at);
         }
-        if let Some(target) = &references {
+        if let Some(target) = &constraint.references {
             oids.extra_on_table(at, target);
         }
-        table.constraints.insert(
-            name.clone(),
-            Constraint {
-                name,
-                kind,
-                definition,
-                columns,
-                references,
-                deferrable: r.get("deferrable")?,
-                initially_deferred: r.get("deferred")?,
-                validated,
-                name_is_generated,
-                comment: r.get("comment")?,
-            },
-        );
+        table.constraints.insert(name, constraint);
     }
     Ok(())
 }
 
 /// `CREATE [UNIQUE] INDEX name ON ...` → `CREATE [UNIQUE] INDEX ON ...`.
-fn strip_index_name(definition: &str, quoted_name: &str) -> Option<String> {
+pub(super) fn strip_index_name(definition: &str, quoted_name: &str) -> Option<String> {
     let prefix = ["CREATE UNIQUE INDEX ", "CREATE INDEX "]
         .into_iter()
         .find(|p| definition.starts_with(p))?;
@@ -375,6 +385,9 @@ fn indexes(rows: &Rows, oids: &mut Oids, cat: &mut Catalog) -> Result<(), Intros
         let Some(table) = oids.relation(r.get::<Oid>("rel")?) else {
             continue;
         };
+        if r.get("attached")? {
+            continue;
+        }
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
         let raw: String = r.get("definition")?;
         let definition =

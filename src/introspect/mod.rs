@@ -10,6 +10,7 @@ mod build;
 pub mod canon;
 mod depends;
 pub mod names;
+mod partitions;
 mod queries;
 mod routines;
 mod views;
@@ -67,9 +68,13 @@ pub enum IntrospectError {
 
 /// `BEGIN` the snapshot, settings for the transaction only, and the server version.
 /// `search_path = pg_catalog` makes `format_type`, `pg_get_expr`, `pg_get_constraintdef` and
-/// `pg_get_indexdef` qualify every user object, identically on any two databases.
+/// `pg_get_indexdef` qualify every user object, identically on any two databases; the date
+/// settings make date and time constants (defaults, partition bounds) print the same whatever
+/// the server's or the session's defaults.
 const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
                      SET LOCAL search_path = pg_catalog; \
+                     SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
+                     SET LOCAL IntervalStyle = 'postgres'; \
                      SELECT current_setting('server_version_num')";
 
 /// Read the whole managed catalog of the database `client` is connected to.

@@ -88,6 +88,11 @@ const EVENT_TRIGGERS: Query = Query {
     text: include_str!("queries/event_triggers.sql"),
     scoped: true,
 };
+const PARTITIONS: Query = Query {
+    name: "partitioning",
+    text: include_str!("queries/partitions.sql"),
+    scoped: true,
+};
 const UNMANAGED: Query = Query {
     name: "unmanaged objects",
     text: include_str!("queries/unmanaged.sql"),
@@ -115,6 +120,7 @@ pub(super) struct Rows {
     pub functions: Vec<Row>,
     pub triggers: Vec<Row>,
     pub event_triggers: Vec<Row>,
+    pub partitions: Vec<Row>,
     pub unmanaged: Vec<Row>,
     pub depends: Vec<Row>,
 }
@@ -178,6 +184,7 @@ pub(super) async fn run_all(
         domain_checks,
         views,
         (functions, triggers, event_triggers),
+        partitions,
         unmanaged,
         depends,
     ) = futures_util::try_join!(
@@ -193,6 +200,7 @@ pub(super) async fn run_all(
         run(&DOMAIN_CHECKS),
         run(&VIEWS),
         async { futures_util::try_join!(run(&FUNCTIONS), run(&TRIGGERS), run(&EVENT_TRIGGERS)) },
+        run(&PARTITIONS),
         run(&UNMANAGED),
         run(&DEPENDS),
     )?;
@@ -211,6 +219,7 @@ pub(super) async fn run_all(
         functions,
         triggers,
         event_triggers,
+        partitions,
         unmanaged,
         depends,
     })
@@ -260,6 +269,7 @@ mod tests {
             &FUNCTIONS,
             &TRIGGERS,
             &EVENT_TRIGGERS,
+            &PARTITIONS,
             &UNMANAGED,
             &DEPENDS,
         ] {

@@ -63,8 +63,10 @@ pub(crate) enum Phase {
     AlterType,
     CreateSequence,
     AlterSequence,
+    DetachPartition,
     CreateTable,
     AlterTable,
+    AlterPartition,
     Rename,
     CreateFunction,
     AddConstraint,
@@ -83,6 +85,7 @@ pub(crate) enum Phase {
     DropConstraint,
     DropIndex,
     DropColumn,
+    AttachPartition,
     DropTable,
     DropFunction,
     DropSequence,
@@ -195,6 +198,8 @@ pub(crate) struct Ctx<'a> {
     pub replaced_columns: BTreeSet<ObjectId>,
     /// Live objects dropped and created again, with why (see [`deps::rebuild_set`]).
     pub rebuild: Rebuilds,
+    /// Tables detached from or attached to a partitioned table.
+    pub partitions: super::partition::Moves,
 }
 
 impl<'a> Ctx<'a> {
@@ -246,6 +251,10 @@ impl<'a> Ctx<'a> {
 
 /// Plan the steps that turn `from` (the live catalog) into `to` (the desired catalog).
 pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, PlanError> {
+    let live = from;
+    let partitions = super::partition::moves(from, to);
+    let planned = super::partition::as_planned(from, &partitions);
+    let from: &Catalog = &planned;
     let diff = diff::diff(from, to);
     let mut ctx = Ctx {
         from,
@@ -256,6 +265,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         to_lookup: deps::Lookup::new(to),
         replaced_columns: BTreeSet::new(),
         rebuild: Rebuilds::default(),
+        partitions,
     };
     ctx.replaced_columns = super::column::replaced_columns(&ctx);
     ctx.rebuild = deps::rebuild_set(&ctx)?;
@@ -272,6 +282,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::view::plan(&ctx, &mut steps)?;
     super::routine::plan(&ctx, &mut steps)?;
     super::trigger::plan(&ctx, &mut steps)?;
+    super::partition::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0
@@ -311,7 +322,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        source_fingerprint: from.fingerprint(),
+        source_fingerprint: live.fingerprint(),
         target_fingerprint: to.fingerprint(),
         steps,
         unmanaged: unmanaged.into_iter().collect(),

@@ -232,6 +232,7 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
             }
         }
     }
+    out.extend(super::partition::structural(cat, id));
     out
 }
 

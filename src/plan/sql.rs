@@ -137,7 +137,13 @@ pub(crate) fn create_index(index: &Index, name: &Ident) -> Result<String, PlanEr
                 "the catalog should hold pg_get_indexdef text with the name removed",
             )
         })?;
-    Ok(format!("{}{name} {}", &def[..at], &def[at..]))
+    // `ON ONLY parent` is how PostgreSQL prints an index of a partitioned table; created that
+    // way it would stay INVALID and skip the partitions.
+    let rest = match def[at..].strip_prefix("ON ONLY ") {
+        Some(r) => format!("ON {r}"),
+        None => def[at..].to_string(),
+    };
+    Ok(format!("{}{name} {rest}", &def[..at]))
 }
 
 #[cfg(test)]
@@ -164,6 +170,19 @@ mod tests {
         assert_eq!(
             create_index(ix, &Ident::from("Odd Name")).unwrap(),
             "CREATE UNIQUE INDEX \"Odd Name\" ON public.t USING btree (a)"
+        );
+        let cat = CatalogBuilder::new()
+            .index(
+                "public.p_a_idx",
+                "public.p",
+                "CREATE INDEX ON ONLY public.p USING btree (a)",
+            )
+            .build();
+        let ix = cat.indexes.values().next().unwrap();
+        assert_eq!(
+            create_index(ix, &Ident::from("p_a_idx")).unwrap(),
+            "CREATE INDEX p_a_idx ON public.p USING btree (a)",
+            "an index of a partitioned table is created on its partitions too"
         );
     }
 }

@@ -5,7 +5,7 @@
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
 use super::deps::{constraint_index_name, relation_name, type_name};
 use super::sql::column_spec;
-use super::{column, Action, Hazard};
+use super::{column, partition, Action, Hazard};
 use crate::catalog::{ConstraintKind, ObjectId, QualName, Table};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
@@ -17,7 +17,9 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     }
     for (f, t) in &ctx.diff.tables.kept {
         alter(ctx, f, t, out);
-        column::plan(ctx, f, t, out)?;
+        if !partition::stays_attached(f, t) {
+            column::plan(ctx, f, t, out)?;
+        }
     }
     drop_tables(ctx, out);
     Ok(())
@@ -31,13 +33,18 @@ fn table_id(name: &QualName) -> ObjectId {
 /// CREATE [UNLOGGED] TABLE t (
 ///     col type [COLLATE c] [GENERATED …] [DEFAULT e] [NOT NULL],
 ///     CONSTRAINT n PRIMARY KEY (…) | UNIQUE (…) | CHECK (…) | EXCLUDE …
-/// ) [WITH (k=v, …)]
+/// ) [PARTITION BY key] [WITH (k=v, …)]
+/// CREATE TABLE t PARTITION OF parent [(CONSTRAINT n …)] FOR VALUES … | DEFAULT
+///     [PARTITION BY key]
 /// ```
-/// Foreign keys come later as their own steps, so tables that reference each other can be
-/// created. Comments follow as their own steps.
+/// A partition's columns come from its parent. Foreign keys come later as their own steps,
+/// so tables that reference each other can be created. Comments follow as their own steps.
 fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
     let id = table_id(&t.name);
-    let mut items: Vec<String> = t.columns.iter().map(column_spec).collect();
+    let mut items: Vec<String> = match t.partition_of {
+        Some(_) => Vec::new(),
+        None => t.columns.iter().map(column_spec).collect(),
+    };
     let mut inline: Vec<_> = t
         .constraints
         .values()
@@ -49,16 +56,25 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             .iter()
             .map(|c| format!("CONSTRAINT {} {}", c.name, c.definition)),
     );
-    let body = if items.is_empty() {
-        "()".to_string()
-    } else {
-        format!("(\n    {}\n)", items.join(",\n    "))
+    let body = match (items.is_empty(), &t.partition_of) {
+        (true, None) => "()".to_string(),
+        (true, Some(p)) => format!("PARTITION OF {} {}", p.parent, p.bound),
+        (false, None) => format!("(\n    {}\n)", items.join(",\n    ")),
+        (false, Some(p)) => format!(
+            "PARTITION OF {} (\n    {}\n) {}",
+            p.parent,
+            items.join(",\n    "),
+            p.bound
+        ),
     };
     let mut sql = format!(
         "CREATE {}TABLE {} {body}",
         if t.unlogged { "UNLOGGED " } else { "" },
         t.name
     );
+    if let Some(key) = &t.partition_by {
+        sql.push_str(&format!(" PARTITION BY {key}"));
+    }
     if !t.reloptions.is_empty() {
         sql.push_str(&format!(" WITH ({})", t.reloptions.join(", ")));
     }
@@ -86,6 +102,11 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
         table: t.name.clone(),
         name: c.name.clone(),
     }));
+    claims.extend(
+        t.partition_of
+            .as_ref()
+            .map(|p| partition::bounds_name(&p.parent)),
+    );
     let needs: BTreeSet<ObjectId> = creates.iter().flat_map(|c| ctx.needs_in_to(c)).collect();
     out.push(
         Draft::new(
@@ -95,6 +116,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             sql,
             "table added",
         )
+        .hazards(partition::create_hazards(ctx, t))
         .creates(creates)
         .claims(claims)
         .needs(needs),
@@ -253,6 +275,11 @@ fn drop_tables(ctx: &Ctx, out: &mut Steps) {
         let releases: BTreeSet<ObjectId> =
             drops.iter().flat_map(|d| ctx.rests_on_in_from(d)).collect();
         let mut frees = vec![relation_name(&t.name), type_name(&t.name)];
+        frees.extend(
+            t.partition_of
+                .as_ref()
+                .map(|p| partition::bounds_name(&p.parent)),
+        );
         frees.extend(
             t.constraints
                 .values()

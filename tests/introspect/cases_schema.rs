@@ -223,6 +223,8 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
     let mut expected: BTreeSet<(String, String)> = [
         ("partitioned table", "public.measurements"),
         ("partition", "public.measurements_2024"),
+        ("view", "public.v"),
+        ("materialized view", "public.mv"),
         ("foreign table", "public.ft"),
         ("policy", "own on public.t"),
         ("rule", "no_delete on public.t"),
@@ -266,7 +268,13 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         "missing {missing:?}\nunexpected {extra:?}"
     );
     let tables: Vec<String> = cat.tables.keys().map(|t| t.to_string()).collect();
-    let mut want = vec!["public.base", "public.derived", "public.t"];
+    let mut want = vec![
+        "public.base",
+        "public.derived",
+        "public.measurements",
+        "public.measurements_2024",
+        "public.t",
+    ];
     if virtual_column {
         want.insert(2, "public.g");
     }
@@ -285,6 +293,11 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         cat.views.contains_key(&q("public", "v"))
             && cat.materialized_views.contains_key(&q("public", "mv"))
     );
+    assert_eq!(
+        tables, want,
+        "plain and partitioned tables and partitions are tables"
+    );
+    assert!(cat.indexes.is_empty(), "indexes of a matview belong to it");
     // A view's dependencies go through its _RETURN rule, recorded as the view's.
     let view = ObjectId::View {
         name: q("public", "v"),

@@ -1,4 +1,5 @@
--- Columns of the relations of relations.sql (same filter), attnum > 0, not dropped.
+-- Columns of the relations of relations.sql (same filter), attnum > 0, not dropped. A
+-- partition's columns are all listed, though they come from its parent.
 -- default: pg_get_expr of a plain default ('' = not generated); generation: the expression
 -- of a generated column with its kind ('s' stored; 'v' virtual exists from PostgreSQL 18).
 -- A plain default cannot reference columns, so it is deparsed without its table (relid 0):
@@ -28,5 +29,5 @@ LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_description d
     ON d.classoid = 'pg_class'::regclass AND d.objoid = a.attrelid AND d.objsubid = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
-  AND (c.relkind = 'c' OR (c.relkind = 'r' AND NOT c.relispartition))
+  AND c.relkind IN ('c', 'r', 'p')
 ORDER BY a.attrelid, a.attnum

@@ -1,4 +1,4 @@
--- Tables (relkind 'r', not partitions) and composite types (relkind 'c') in managed schemas,
+-- Tables (relkind 'r'), partitioned tables ('p') and composite types ('c') in managed schemas,
 -- not members of an extension. `rowtype`/`rowtype_array` let dependencies on the row type
 -- map back to the relation. The comment of a composite type is on its pg_type row.
 SELECT c.oid, c.reltype AS rowtype, t.typarray AS rowtype_array,
@@ -13,7 +13,7 @@ LEFT JOIN pg_description dc
     ON dc.classoid = 'pg_class'::regclass AND dc.objoid = c.oid AND dc.objsubid = 0
 LEFT JOIN pg_description dt
     ON dt.classoid = 'pg_type'::regclass AND dt.objoid = c.reltype AND dt.objsubid = 0
-WHERE (c.relkind = 'c' OR (c.relkind = 'r' AND NOT c.relispartition))
+WHERE c.relkind IN ('c', 'r', 'p')
   AND NOT EXISTS (
       SELECT FROM pg_depend e
       WHERE e.deptype = 'e'

@@ -7,12 +7,10 @@
 -- its own: `child inherits parent`, listed under pg_inherits and the child's OID.
 , objects (classid, objid, kind, listed, identity) AS (
     SELECT 'pg_class'::regclass, c.oid,
-           CASE WHEN c.relispartition THEN 'partition'
-                WHEN c.relkind = 'p' THEN 'partitioned table'
-                ELSE 'foreign table' END,
+           'foreign table',
            true, NULL::text
     FROM pg_class c JOIN managed m ON m.oid = c.relnamespace
-    WHERE c.relkind IN ('p', 'f') OR (c.relkind = 'r' AND c.relispartition)
+    WHERE c.relkind = 'f'
   UNION ALL
     SELECT 'pg_inherits'::regclass, c.oid, 'table inheritance', true,
            (pg_identify_object('pg_class'::regclass, c.oid, 0)).identity || ' inherits '
