@@ -1,16 +1,18 @@
 //! A stable fingerprint of a catalog's managed content.
 
+use super::security::{Acl, DefaultAclKey, ObjectPrivileges};
 use super::{
-    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, QualName, Schema, Sequence,
-    Table,
+    Catalog, CompositeType, Domain, EnumType, Extension, Ident, Index, ObjectId, Policy, QualName,
+    RowSecurity, Schema, Sequence, Table,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Everything a plan is computed from: all object maps, but neither `depends` (derived
-/// from the objects), `server_version` nor `unmanaged`. Columns are listed by name, since
-/// their order is never a difference.
+/// from the objects), `server_version`, `unmanaged`, nor the server's roles and the role
+/// that read the catalog. Columns are listed by name, since their order is never a
+/// difference.
 #[derive(Serialize)]
 struct Managed<'a> {
     schemas: &'a BTreeMap<Ident, Schema>,
@@ -21,6 +23,10 @@ struct Managed<'a> {
     sequences: &'a BTreeMap<QualName, Sequence>,
     tables: BTreeMap<&'a QualName, Table>,
     indexes: &'a BTreeMap<QualName, Index>,
+    row_security: &'a BTreeMap<QualName, RowSecurity>,
+    policies: &'a BTreeMap<QualName, BTreeMap<Ident, Policy>>,
+    privileges: Vec<(&'a ObjectId, &'a ObjectPrivileges)>,
+    default_privileges: Vec<(&'a DefaultAclKey, &'a Acl)>,
 }
 
 impl Catalog {
@@ -47,6 +53,10 @@ impl Catalog {
             sequences: &self.sequences,
             tables,
             indexes: &self.indexes,
+            row_security: &self.row_security,
+            policies: &self.policies,
+            privileges: self.privileges.objects.iter().collect(),
+            default_privileges: self.privileges.defaults.iter().collect(),
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))

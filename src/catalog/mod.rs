@@ -11,8 +11,10 @@
 pub mod builder;
 mod fingerprint;
 pub mod ident;
+pub mod security;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
+pub use security::{Grantee, Policy, PolicyCommand, Privileges, RowSecurity};
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +40,15 @@ pub struct Catalog {
     /// Objects of kinds schemadiff does not model yet, found in managed schemas. Reported
     /// (never silently ignored) and never touched.
     pub unmanaged: BTreeSet<Unmanaged>,
+    /// Tables with row-level security enabled or forced.
+    #[serde(default)]
+    pub row_security: BTreeMap<QualName, RowSecurity>,
+    /// Row-level security policies, by table and name.
+    #[serde(default)]
+    pub policies: BTreeMap<QualName, BTreeMap<Ident, Policy>>,
+    /// Owners, grants and default privileges.
+    #[serde(default)]
+    pub privileges: Privileges,
 }
 
 /// The identity of any modelled object: what steps create, drop, alter and depend on.

@@ -10,6 +10,7 @@ mod build;
 mod depends;
 pub mod names;
 mod queries;
+mod security;
 
 use crate::catalog::Catalog;
 use crate::conn::describe_error;

@@ -4,10 +4,14 @@
 mod build;
 mod column;
 mod constraint;
+mod default_acl;
 mod deps;
 pub mod hazard;
 mod index;
+mod policy;
+mod privilege;
 mod schema;
+mod security;
 mod sequence;
 mod sql;
 mod table;
