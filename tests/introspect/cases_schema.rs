@@ -231,7 +231,6 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         ("aggregate", "public.total(integer)"),
         ("function", "public.touch()"),
         ("trigger", "t_touch on public.t"),
-        ("policy", "own on public.t"),
         ("rule", "no_delete on public.t"),
         ("collation", "public.nocase"),
         ("text search configuration", "public.my_english"),
@@ -274,6 +273,10 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
     assert!(
         missing.is_empty() && extra.is_empty(),
         "missing {missing:?}\nunexpected {extra:?}"
+    );
+    assert!(
+        cat.policies[&q("public", "t")].contains_key(&"own".into()),
+        "policies are modelled"
     );
     let tables: Vec<String> = cat.tables.keys().map(|t| t.to_string()).collect();
     let mut want = vec!["public.base", "public.derived", "public.t"];
