@@ -455,3 +455,28 @@ fn unknown_privileges_never_reach_sql() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+#[test]
+fn privileges_of_objects_no_planner_creates_wait_for_them() {
+    let view = ObjectId::View {
+        name: qn("public.v"),
+    };
+    let partitioned = table_id("public.measurements");
+    let from = tables(&[]).edit(|c| server(c, "app", &["app"])).build();
+    let to = tables(&[])
+        .edit(|c| {
+            privs(c, view.clone(), "app", acl(&[("app", "SELECT")]));
+            privs(c, partitioned.clone(), "app", acl(&[("app", "SELECT")]));
+            privs(
+                c,
+                ObjectId::Column {
+                    table: qn("public.v"),
+                    column: "a".into(),
+                },
+                "app",
+                acl(&[("app", "UPDATE")]),
+            );
+        })
+        .build();
+    assert!(plan(&from, &to).is_empty(), "{}", render(&plan(&from, &to)));
+}
