@@ -236,6 +236,45 @@ mod map_as_pairs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::builder::{table_id, CatalogBuilder};
+
+    #[test]
+    fn fingerprint_covers_grants_and_policies_but_not_the_server_roles() {
+        let base = CatalogBuilder::new()
+            .schema("public")
+            .table("public.t", |t| t.column("id", "integer"))
+            .build();
+        let fp = base.fingerprint();
+        let mut roles = base.clone();
+        roles.privileges.roles = Some([Ident::new("someone")].into_iter().collect());
+        roles.privileges.creator = Some(Ident::new("someone"));
+        assert_eq!(roles.fingerprint(), fp);
+        let mut granted = base.clone();
+        let mut acl = Acl::default();
+        acl.granted.insert(Grant {
+            grantee: Grantee::Public,
+            privilege: "SELECT".into(),
+            grantable: false,
+        });
+        granted.privileges.objects.insert(
+            table_id("public.t"),
+            ObjectPrivileges {
+                owner: Ident::new("app"),
+                acl,
+            },
+        );
+        assert_ne!(granted.fingerprint(), fp);
+        let mut rls = base.clone();
+        rls.row_security.insert(
+            QualName::new("public", "t"),
+            RowSecurity {
+                table: QualName::new("public", "t"),
+                enabled: true,
+                forced: false,
+            },
+        );
+        assert_ne!(rls.fingerprint(), fp);
+    }
 
     #[test]
     fn privileges_round_trip_through_json() {
