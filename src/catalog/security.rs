@@ -137,7 +137,8 @@ pub struct Privileges {
     #[serde(with = "map_as_pairs")]
     pub defaults: BTreeMap<DefaultAclKey, Acl>,
     /// Roles that exist on the server the catalog was read from (roles are cluster-wide);
-    /// `None` when the catalog was not read from a server. Never compared.
+    /// `None` for a desired catalog (the dev server's roles say nothing about the target)
+    /// and one not read from a server. Never compared.
     pub roles: Option<BTreeSet<Ident>>,
     /// The role the catalog was read as: the role that creates (and owns) the objects a
     /// plan for this database creates. Never compared.

@@ -208,7 +208,10 @@ pub(crate) async fn load_and_introspect(
         };
         load(files, db.target(), &opts).await?;
         let client = db.target().connect().await?;
-        Ok::<_, SourceError>(introspect(&client, scope).await?)
+        let mut catalog = introspect(&client, scope).await?;
+        // the dev server's roles say nothing about the server the plan is for
+        catalog.privileges.roles = None;
+        Ok::<_, SourceError>(catalog)
     };
     let result = tokio::select! {
         r = work => r,
