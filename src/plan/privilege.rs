@@ -322,7 +322,8 @@ pub(crate) fn plan(
         let exists = exists_in(ctx.from, id);
         let have = ctx.from.privileges.objects.get(id);
         let creator = ctx.from.privileges.creator.as_ref();
-        let (start, live_owner) = match fate.standing(id, exists) {
+        let standing = fate.standing(id, exists);
+        let (start, live_owner) = match standing {
             Standing::Gone => continue,
             Standing::Missing if modelled_in(ctx.to, id) => {
                 return Err(unsupported(
@@ -344,7 +345,7 @@ pub(crate) fn plan(
         let mut skip: BTreeSet<&Ident> = owner.iter().copied().collect();
         skip.extend(want.map(|w| &w.owner));
         let changes = AclDiff::between(&start, want_acl, owner, &skip);
-        emit(id, &changes, roles, out)?;
+        emit(id, standing == Standing::New, &changes, roles, out)?;
     }
     Ok(())
 }
@@ -388,9 +389,11 @@ fn ownership<'a>(
     Some(&want.owner)
 }
 
-/// The GRANT and REVOKE statements of `changes` on `id`, one per grantee.
+/// The GRANT and REVOKE statements of `changes` on `id`, one per grantee; `fresh` when the
+/// plan creates `id` (a REVOKE then takes what its creation gave, before anyone used it).
 fn emit(
     id: &ObjectId,
+    fresh: bool,
     changes: &AclDiff,
     roles: &mut RoleUse,
     out: &mut Steps,
@@ -431,7 +434,11 @@ fn emit(
             )
             .hazard(
                 Hazard::PrivilegeRevoke,
-                format!("{g} loses {words} on {id}"),
+                if fresh {
+                    format!("{g} does not get {words} on {id}, which the plan creates")
+                } else {
+                    format!("{g} loses {words} on {id}")
+                },
             )
             .needs([id.clone()])
             .needs(needs),
@@ -451,7 +458,11 @@ fn emit(
             )
             .hazard(
                 Hazard::PrivilegeRevoke,
-                format!("{g} may no longer grant {words} on {id} to others"),
+                if fresh {
+                    format!("{g} may not grant {words} on {id}, which the plan creates, to others")
+                } else {
+                    format!("{g} may no longer grant {words} on {id} to others")
+                },
             )
             .needs([id.clone()])
             .needs(needs),
