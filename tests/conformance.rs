@@ -10,10 +10,11 @@
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use support::converge::{converge, CaseError};
+use support::roles::{ensure_roles, roles_named};
 use support::Harness;
 
 /// The sqldef files in the scope of the core engine.
@@ -38,6 +39,9 @@ const FILES: &[&str] = &[
     "triggers",
     "manage_function",
     "partition",
+    "policies",
+    "manage_privilege",
+    "managed_roles",
 ];
 
 #[derive(Debug, Clone)]
@@ -47,6 +51,8 @@ struct Case {
     desired: String,
     /// Why the case is skipped before running, if it is.
     skip: Option<String>,
+    /// Roles the case's SQL names (or `managed_roles` lists): created before it runs.
+    roles: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,14 +110,30 @@ fn load_cases(dir: &Path, file: &str, server_version: u32) -> Vec<Case> {
                     skip = Some(format!("needs the {flavor} flavor"));
                 }
             }
-            if v.get("user").is_some() || v.get("managed_roles").is_some() {
-                skip = Some("needs roles (privileges are a later issue)".into());
+            if let Some(user) = s(&v, "user") {
+                skip = Some(format!(
+                    "runs as role {user}, whose own default schema sqldef's harness creates; \
+                     the desired SQL does not create it, so a dev database cannot load it"
+                ));
+            }
+            let current = s(&v, "current").unwrap_or_default();
+            let desired = s(&v, "desired").unwrap_or_default();
+            let mut roles = roles_named(&current);
+            roles.extend(roles_named(&desired));
+            if let Some(list) = v.get("managed_roles").and_then(|l| l.as_sequence()) {
+                roles.extend(
+                    list.iter()
+                        .filter_map(|r| r.as_str())
+                        .filter(|r| !r.eq_ignore_ascii_case("public"))
+                        .map(str::to_string),
+                );
             }
             Case {
                 name: format!("{file}/{name}"),
-                current: s(&v, "current").unwrap_or_default(),
-                desired: s(&v, "desired").unwrap_or_default(),
+                current,
+                desired,
                 skip,
+                roles,
             }
         })
         .collect()
@@ -172,14 +194,12 @@ fn main() {
             trials.push(Trial::test(name, move || {
                 let outcome = match &case.skip {
                     Some(why) => Outcome::Skipped(why.clone()),
-                    None => match rt.block_on(converge(
-                        &h,
-                        &case.name,
-                        &case.current,
-                        &case.desired,
-                        None,
-                        true,
-                    )) {
+                    None => match rt.block_on(async {
+                        ensure_roles(&h, &case.roles)
+                            .await
+                            .map_err(CaseError::Failed)?;
+                        converge(&h, &case.name, &case.current, &case.desired, None, true).await
+                    }) {
                         Ok(_) => Outcome::Passed,
                         Err(CaseError::NotLoadable(m)) => Outcome::NotLoadable(m),
                         Err(CaseError::Failed(m)) => Outcome::Failed(m),
@@ -198,6 +218,9 @@ fn main() {
             }));
         }
     }
+    trials.push(Trial::test("support/roles_named", || {
+        support::roles::self_test().map_err(Failed::from)
+    }));
     let filtered = args.filter.is_some() || !args.skip.is_empty();
     let conclusion = libtest_mimic::run(&args, trials);
     let results = results.lock().unwrap().clone();

@@ -1,17 +1,20 @@
 //! A stable fingerprint of a catalog's managed content.
 
+use super::security::{Acl, DefaultAclKey, ObjectPrivileges};
 use super::{
     Catalog, CompositeType, Domain, EnumType, EventTrigger, Extension, Function, Ident, Index,
-    MaterializedView, QualName, Schema, Sequence, Table, Trigger, View,
+    MaterializedView, ObjectId, Policy, QualName, RowSecurity, Schema, Sequence, Table, Trigger,
+    View,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Everything a plan is computed from: all object maps, but neither `depends` (derived
-/// from the objects), `server_version` nor `unmanaged`. Columns are listed by name, since
-/// their order is never a difference. Whether a materialized view is populated is data, not
-/// schema: a refresh between plan and apply does not make a reviewed plan stale.
+/// from the objects), `server_version`, `unmanaged`, nor the server's roles and the role
+/// that read the catalog. Columns are listed by name, since their order is never a
+/// difference. Whether a materialized view is populated is data, not schema: a refresh
+/// between plan and apply does not make a reviewed plan stale.
 #[derive(Serialize)]
 struct Managed<'a> {
     schemas: &'a BTreeMap<Ident, Schema>,
@@ -31,6 +34,10 @@ struct Managed<'a> {
     triggers: &'a BTreeMap<QualName, BTreeMap<Ident, Trigger>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     event_triggers: &'a BTreeMap<Ident, EventTrigger>,
+    row_security: &'a BTreeMap<QualName, RowSecurity>,
+    policies: &'a BTreeMap<QualName, BTreeMap<Ident, Policy>>,
+    privileges: Vec<(&'a ObjectId, &'a ObjectPrivileges)>,
+    default_privileges: Vec<(&'a DefaultAclKey, &'a Acl)>,
 }
 
 impl Catalog {
@@ -70,6 +77,10 @@ impl Catalog {
             functions: &self.functions,
             triggers: &self.triggers,
             event_triggers: &self.event_triggers,
+            row_security: &self.row_security,
+            policies: &self.policies,
+            privileges: self.privileges.objects.iter().collect(),
+            default_privileges: self.privileges.defaults.iter().collect(),
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))

@@ -13,11 +13,13 @@ mod fingerprint;
 pub mod ident;
 pub mod partition;
 pub mod routines;
+pub mod security;
 pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
 pub use partition::PartitionOf;
 pub use routines::{EventTrigger, Function, RoutineKind, Trigger, TriggerEnabled};
+pub use security::{Grantee, Policy, PolicyCommand, Privileges, RowSecurity};
 pub use view::{MaterializedView, View, ViewColumn};
 
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,15 @@ pub struct Catalog {
     /// Objects of kinds schemadiff does not model yet, found in managed schemas. Reported
     /// (never silently ignored) and never touched.
     pub unmanaged: BTreeSet<Unmanaged>,
+    /// Tables with row-level security enabled or forced.
+    #[serde(default)]
+    pub row_security: BTreeMap<QualName, RowSecurity>,
+    /// Row-level security policies, by table and name.
+    #[serde(default)]
+    pub policies: BTreeMap<QualName, BTreeMap<Ident, Policy>>,
+    /// Owners, grants and default privileges.
+    #[serde(default)]
+    pub privileges: Privileges,
 }
 
 /// The identity of any modelled object: what steps create, drop, alter and depend on.

@@ -57,6 +57,7 @@ pub(super) fn build(rows: &Rows, server_version: u32) -> Result<Catalog, Introsp
     domains(rows, &mut oids, &mut cat)?;
     super::routines::build(rows, &mut oids, &mut cat)?;
     unmanaged(rows, &mut oids, &mut cat)?;
+    super::security::build(rows, &mut oids, &mut cat)?;
     for (_, table) in std::mem::take(&mut work.tables) {
         cat.tables.insert(table.name.clone(), table);
     }

@@ -14,6 +14,7 @@ mod partitions;
 mod queries;
 mod routines;
 mod views;
+mod security;
 
 use crate::catalog::Catalog;
 use crate::conn::describe_error;

@@ -98,6 +98,31 @@ const UNMANAGED: Query = Query {
     text: include_str!("queries/unmanaged.sql"),
     scoped: true,
 };
+const PRIVILEGES: Query = Query {
+    name: "privileges",
+    text: include_str!("queries/privileges.sql"),
+    scoped: true,
+};
+const DEFAULT_PRIVILEGES: Query = Query {
+    name: "default privileges",
+    text: include_str!("queries/default_privileges.sql"),
+    scoped: true,
+};
+const POLICIES: Query = Query {
+    name: "policies",
+    text: include_str!("queries/policies.sql"),
+    scoped: true,
+};
+const ROW_SECURITY: Query = Query {
+    name: "row-level security",
+    text: include_str!("queries/row_security.sql"),
+    scoped: true,
+};
+const ROLES: Query = Query {
+    name: "roles",
+    text: include_str!("queries/roles.sql"),
+    scoped: false,
+};
 const DEPENDS: Query = Query {
     name: "dependencies",
     text: include_str!("queries/depends.sql"),
@@ -123,6 +148,11 @@ pub(super) struct Rows {
     pub partitions: Vec<Row>,
     pub unmanaged: Vec<Row>,
     pub depends: Vec<Row>,
+    pub privileges: Vec<Row>,
+    pub default_privileges: Vec<Row>,
+    pub policies: Vec<Row>,
+    pub row_security: Vec<Row>,
+    pub roles: Vec<Row>,
 }
 
 /// The expression for "validated" in constraints.sql and domain_checks.sql: from 18 on a
@@ -187,6 +217,11 @@ pub(super) async fn run_all(
         partitions,
         unmanaged,
         depends,
+        privileges,
+        default_privileges,
+        policies,
+        row_security,
+        roles,
     ) = futures_util::try_join!(
         run(&SCHEMAS),
         run(&EXTENSIONS),
@@ -203,6 +238,11 @@ pub(super) async fn run_all(
         run(&PARTITIONS),
         run(&UNMANAGED),
         run(&DEPENDS),
+        run(&PRIVILEGES),
+        run(&DEFAULT_PRIVILEGES),
+        run(&POLICIES),
+        run(&ROW_SECURITY),
+        run(&ROLES),
     )?;
     Ok(Rows {
         schemas,
@@ -222,6 +262,11 @@ pub(super) async fn run_all(
         partitions,
         unmanaged,
         depends,
+        privileges,
+        default_privileges,
+        policies,
+        row_security,
+        roles,
     })
 }
 
@@ -272,6 +317,11 @@ mod tests {
             &PARTITIONS,
             &UNMANAGED,
             &DEPENDS,
+            &PRIVILEGES,
+            &DEFAULT_PRIVILEGES,
+            &POLICIES,
+            &ROW_SECURITY,
+            &ROLES,
         ] {
             for v in [140000, 150018, 170000, 180000] {
                 let text = text_for(q, v);

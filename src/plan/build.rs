@@ -17,6 +17,16 @@ pub struct PlanOptions {
     /// default: the dev database installs the server's default version, which says nothing
     /// about the version the live database should run.
     pub compare_extension_versions: bool,
+    /// Apply the owners the desired files declare (`ALTER ... OWNER TO r`): an object whose
+    /// desired owner is not the role that loaded the desired files gets
+    /// `ALTER ... OWNER TO r`. Off by default: owners are left as they are.
+    #[serde(default)]
+    pub manage_ownership: bool,
+    /// Create the roles that desired grants, policies and default privileges name but the
+    /// target server lacks (`CREATE ROLE r NOLOGIN`). Off by default: roles are cluster-wide,
+    /// so a missing role is an error.
+    #[serde(default)]
+    pub manage_roles: bool,
 }
 
 /// Why no plan could be made.
@@ -28,6 +38,16 @@ pub enum PlanError {
         object: String,
         reason: String,
         help: String,
+    },
+
+    #[error("the desired schema names roles that do not exist on the target server: {}", roles.join(", "))]
+    #[diagnostic(
+        code(schemadiff::plan::missing_role),
+        help("roles are cluster-wide, so plans do not create them unless asked: create them on the server first (`CREATE ROLE name NOLOGIN`), or enable role management (PlanOptions::manage_roles)")
+    )]
+    MissingRoles {
+        /// Each missing role with the first statement that needs it.
+        roles: Vec<String>,
     },
 
     #[error("the plan's steps depend on each other in a cycle: {}", steps.join(" → "))]
@@ -56,6 +76,8 @@ impl From<OrderError> for PlanError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
     DropEventTrigger,
+    CreateRole,
+    NarrowDefaultPrivileges,
     CreateSchema,
     CreateExtension,
     AlterExtension,
@@ -78,7 +100,14 @@ pub(crate) enum Phase {
     CreateTrigger,
     AlterTrigger,
     OwnedBy,
+    Owner,
+    Revoke,
+    Grant,
+    CreatePolicy,
+    RowSecurity,
+    WidenDefaultPrivileges,
     Comment,
+    DropPolicy,
     DropTrigger,
     DropView,
     DropForeignKey,
@@ -283,6 +312,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::routine::plan(&ctx, &mut steps)?;
     super::trigger::plan(&ctx, &mut steps)?;
     super::partition::plan(&ctx, &mut steps)?;
+    // Last: privileges and policies follow what the other planners create and drop.
+    super::security::plan(&ctx, &mut steps)?;
 
     let nodes: Vec<Node> = steps
         .0

@@ -4,6 +4,7 @@
 mod build;
 mod column;
 mod constraint;
+mod default_acl;
 mod deps;
 pub mod hazard;
 mod index;
@@ -13,7 +14,10 @@ mod routine_deps;
 mod partition;
 mod partition_bound;
 mod partition_steps;
+mod policy;
+mod privilege;
 mod schema;
+mod security;
 mod sequence;
 mod sql;
 mod table;

@@ -206,6 +206,7 @@ mod tests {
         assert!(plan(&from, &to).is_empty());
         let opts = PlanOptions {
             compare_extension_versions: true,
+            ..PlanOptions::default()
         };
         insta::assert_snapshot!(render(&plan_with(&from, &to, &opts)));
     }

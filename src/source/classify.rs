@@ -206,7 +206,17 @@ pub(crate) fn heading(toks: &[TokenWithSpan]) -> Heading {
             h.kind = StatementKind::Comment;
             comment_heading(toks, &mut h);
         }
-        "grant" | "revoke" => h.kind = StatementKind::Privileges,
+        "grant" | "revoke" => {
+            h.kind = StatementKind::Privileges;
+            // without `ON`, a role is granted to (revoked from) a role: server-wide
+            if !(0..toks.len()).any(|i| kw(toks, i, "on")) {
+                h.cluster_level = Some(if first == "grant" {
+                    "GRANT role TO role".into()
+                } else {
+                    "REVOKE role FROM role".into()
+                });
+            }
+        }
         "set" | "reset" => {
             h.kind = StatementKind::Setting;
             let mut i = 1;
@@ -684,6 +694,19 @@ mod tests {
         assert_eq!(
             head("CREATE DATABASE x").cluster_level.as_deref(),
             Some("CREATE DATABASE")
+        );
+        assert_eq!(
+            head("GRANT app_owner TO deployer WITH ADMIN OPTION")
+                .cluster_level
+                .as_deref(),
+            Some("GRANT role TO role")
+        );
+        assert_eq!(head("GRANT SELECT (a) ON t TO r").cluster_level, None);
+        assert_eq!(
+            head("REVOKE ADMIN OPTION FOR a FROM b")
+                .cluster_level
+                .as_deref(),
+            Some("REVOKE role FROM role")
         );
         assert_eq!(head("BEGIN").kind, StatementKind::Transaction);
         assert_eq!(

@@ -202,9 +202,16 @@ pub(crate) async fn load_and_introspect(
 ) -> Result<Catalog, SourceError> {
     let db = DevDatabase::create_with(dev, admin).await?;
     let work = async {
-        load(files, db.target(), &LoadOptions::default()).await?;
+        let opts = LoadOptions {
+            create_missing_roles: db.cluster.is_some(),
+            ..LoadOptions::default()
+        };
+        load(files, db.target(), &opts).await?;
         let client = db.target().connect().await?;
-        Ok::<_, SourceError>(introspect(&client, scope).await?)
+        let mut catalog = introspect(&client, scope).await?;
+        // the dev server's roles say nothing about the server the plan is for
+        catalog.privileges.roles = None;
+        Ok::<_, SourceError>(catalog)
     };
     let result = tokio::select! {
         r = work => r,

@@ -129,8 +129,25 @@ pub enum SourceError {
     Introspect(#[from] IntrospectError),
 }
 
-/// A remedy for a statement PostgreSQL rejected, by SQLSTATE.
-pub(crate) fn remedy(code: &str) -> String {
+/// The role a `role "x" does not exist` error names.
+pub(crate) fn missing_role(code: &str, message: &str) -> Option<String> {
+    if code != "42704" {
+        return None;
+    }
+    let rest = message.strip_prefix("role \"")?;
+    Some(rest.strip_suffix("\" does not exist")?.to_string())
+}
+
+/// A remedy for a statement PostgreSQL rejected, by SQLSTATE (and, for a missing role, by
+/// message).
+pub(crate) fn remedy(code: &str, message: &str) -> String {
+    if let Some(role) = missing_role(code, message) {
+        return format!(
+            "role {} does not exist on the dev server; roles are cluster-wide and schema files cannot create them: create it there (`CREATE ROLE {} NOLOGIN`) and on the target server, or use `--dev-url embedded`, where missing roles are created",
+            crate::catalog::Ident::new(&role),
+            crate::catalog::Ident::new(&role)
+        );
+    }
     let s = match code {
         "42601" => "fix the syntax at the marked position",
         "42P01" | "42704" | "42883" | "3F000" | "42P10" | "42703" => {

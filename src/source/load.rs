@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::Client;
 
-use super::error::{remedy, SourceError};
+use super::error::{missing_role, remedy, SourceError};
 use super::order::{executes, load_order};
 use super::{DesiredFiles, StatementKind};
 use crate::conn::{describe_error, ConnTarget};
@@ -34,6 +34,9 @@ pub struct LoadOptions {
     pub batch_statements: usize,
     /// At most about this many bytes of SQL per batch.
     pub batch_bytes: usize,
+    /// Create the roles statements name but the server lacks (`CREATE ROLE r NOLOGIN`), then
+    /// retry them: only for a private embedded cluster, never a shared server.
+    pub create_missing_roles: bool,
 }
 
 impl Default for LoadOptions {
@@ -41,6 +44,7 @@ impl Default for LoadOptions {
         LoadOptions {
             batch_statements: 100,
             batch_bytes: 256 * 1024,
+            create_missing_roles: false,
         }
     }
 }
@@ -146,9 +150,14 @@ pub async fn load(
     }
     let mut retried = 0;
     while !out.deferred.is_empty() {
+        let created = if opts.create_missing_roles {
+            create_roles(&conn.client, &out.deferred).await?
+        } else {
+            0
+        };
         let mut ids: Vec<usize> = out.deferred.drain(..).map(|(j, _)| j).collect();
         ids.sort_by_key(|&j| position[j]);
-        let before = ids.len();
+        let before = ids.len() + created;
         let mut round = Outcome::default();
         loader.run_pipelined(&mut conn, &ids, &mut round).await?;
         out.failed.extend(round.failed);
@@ -170,6 +179,31 @@ pub async fn load(
         retried,
         elapsed: started.elapsed(),
     })
+}
+
+/// `CREATE ROLE r NOLOGIN` for every role a deferred failure says is missing; returns how
+/// many were created.
+async fn create_roles(
+    client: &Client,
+    deferred: &[(usize, DbFailure)],
+) -> Result<usize, SourceError> {
+    let roles: std::collections::BTreeSet<String> = deferred
+        .iter()
+        .filter_map(|(_, f)| missing_role(&f.code, &f.message))
+        .collect();
+    for role in &roles {
+        let sql = format!("CREATE ROLE {} NOLOGIN", crate::catalog::Ident::new(role));
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| SourceError::Load {
+                reason: format!(
+                    "creating role {role} in the embedded dev cluster: {}",
+                    describe_error(&e)
+                ),
+            })?;
+    }
+    Ok(roles.len())
 }
 
 impl<'a> Loader<'a> {
@@ -412,7 +446,7 @@ impl<'a> Loader<'a> {
             message.push_str(": ");
             message.push_str(d);
         }
-        let mut help = remedy(&f.code);
+        let mut help = remedy(&f.code, &f.message);
         if let Some(h) = &f.hint {
             help.push_str(" (PostgreSQL: ");
             help.push_str(h);

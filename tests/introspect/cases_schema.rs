@@ -227,6 +227,11 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
         ("materialized view", "public.mv"),
         ("foreign table", "public.ft"),
         ("policy", "own on public.t"),
+        ("function", "public.add1(integer)"),
+        ("procedure", "public.noop()"),
+        ("aggregate", "public.total(integer)"),
+        ("function", "public.touch()"),
+        ("trigger", "t_touch on public.t"),
         ("rule", "no_delete on public.t"),
         ("collation", "public.nocase"),
         ("text search configuration", "public.my_english"),
@@ -266,6 +271,10 @@ fn unmanaged(ctx: &Ctx) -> Result<(), Failed> {
     assert!(
         missing.is_empty() && extra.is_empty(),
         "missing {missing:?}\nunexpected {extra:?}"
+    );
+    assert!(
+        cat.policies[&q("public", "t")].contains_key(&"own".into()),
+        "policies are modelled"
     );
     let tables: Vec<String> = cat.tables.keys().map(|t| t.to_string()).collect();
     let mut want = vec![

@@ -5,6 +5,7 @@
 
 pub mod converge;
 pub mod oracle;
+pub mod roles;
 use schemadiff::conn::ConnTarget;
 use schemadiff::embedded::EmbeddedCluster;
 use std::sync::atomic::{AtomicUsize, Ordering};

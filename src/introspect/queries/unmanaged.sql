@@ -38,10 +38,6 @@
     JOIN pg_class c ON c.oid = g.tgrelid JOIN managed m ON m.oid = c.relnamespace
     WHERE NOT g.tgisinternal AND c.relkind = 'f'
   UNION ALL
-    SELECT 'pg_policy'::regclass, p.oid, 'policy', true, NULL::text
-    FROM pg_policy p
-    JOIN pg_class c ON c.oid = p.polrelid JOIN managed m ON m.oid = c.relnamespace
-  UNION ALL
     SELECT 'pg_type'::regclass, t.oid,
            CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'p' THEN 'shell type'
                           ELSE 'base type' END,
