@@ -8,10 +8,10 @@ mod support;
 
 #[path = "introspect/cases_objects.rs"]
 mod cases_objects;
-#[path = "introspect/cases_routines.rs"]
-mod cases_routines;
 #[path = "introspect/cases_partitions.rs"]
 mod cases_partitions;
+#[path = "introspect/cases_routines.rs"]
+mod cases_routines;
 #[path = "introspect/cases_schema.rs"]
 mod cases_schema;
 #[path = "introspect/cases_views.rs"]

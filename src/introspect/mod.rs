@@ -13,8 +13,8 @@ pub mod names;
 mod partitions;
 mod queries;
 mod routines;
-mod views;
 mod security;
+mod views;
 
 use crate::catalog::Catalog;
 use crate::conn::describe_error;

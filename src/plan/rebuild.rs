@@ -75,8 +75,8 @@ pub(crate) fn treatment(id: &ObjectId) -> Treatment {
         ObjectId::View { .. }
         | ObjectId::MaterializedView { .. }
         | ObjectId::Function { .. }
-        | ObjectId::Trigger { .. } => Treatment::Recreate,
-        ObjectId::Policy { .. } => Treatment::Blocks,
+        | ObjectId::Trigger { .. }
+        | ObjectId::Policy { .. } => Treatment::Recreate,
         ObjectId::Other { kind, .. } if BLOCKING_OTHER_KINDS.contains(&kind.as_str()) => {
             Treatment::Blocks
         }
