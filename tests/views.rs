@@ -276,16 +276,19 @@ fn with_no_data_is_honoured(env: &Env) -> Result<(), Failed> {
 fn unsupported_dependent(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let function = "CREATE FUNCTION total() RETURNS bigint LANGUAGE sql
-                BEGIN ATOMIC SELECT sum(amount) FROM t; END;";
-        let before = format!("CREATE TABLE t (amount int); {function}");
-        let after = format!("CREATE TABLE t (amount bigint); {function}");
+        // A rule is not modelled yet, and PostgreSQL refuses the type change under it.
+        let rule =
+            "CREATE RULE no_negative AS ON UPDATE TO t WHERE NEW.amount < 0 DO INSTEAD NOTHING;";
+        let before = format!("CREATE TABLE t (amount int); {rule}");
+        let after = format!("CREATE TABLE t (amount bigint); {rule}");
         let (target, client, desired) =
             setup(env, "views_unsupported", &before, &after, &dir).await?;
         let result = async {
             match apply(&target, &desired).await {
                 Err(workflow::Error::Plan(PlanError::Unsupported { object, reason, .. })) => {
-                    check("object", object.as_str(), "function public.total()")?;
+                    if !object.starts_with("rule no_negative") {
+                        return Err(format!("object: {object}").into());
+                    }
                     if !reason.contains("column public.t.amount whose type changes") {
                         return Err(format!("reason: {reason}").into());
                     }
