@@ -12,6 +12,8 @@ mod depends;
 pub mod names;
 mod partitions;
 mod queries;
+
+pub use queries::{bulk_queries, BulkQuery};
 mod routines;
 mod security;
 mod views;
@@ -72,7 +74,7 @@ pub enum IntrospectError {
 /// `pg_get_indexdef` qualify every user object, identically on any two databases; the date
 /// settings make date and time constants (defaults, partition bounds) print the same whatever
 /// the server's or the session's defaults.
-const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+pub const SNAPSHOT_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
                      SET LOCAL search_path = pg_catalog; \
                      SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
                      SET LOCAL IntervalStyle = 'postgres'; \
@@ -99,7 +101,7 @@ async fn read_in_snapshot(
     scope: &Scope,
 ) -> Result<(queries::Rows, u32), IntrospectError> {
     let begin = client
-        .simple_query(BEGIN)
+        .simple_query(SNAPSHOT_BEGIN)
         .await
         .map_err(|e| IntrospectError::Query {
             what: "the start of the snapshot",

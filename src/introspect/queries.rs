@@ -129,6 +129,57 @@ const DEPENDS: Query = Query {
     scoped: false,
 };
 
+/// Every bulk query, in the order [`run_all`] sends them.
+const ALL: [&Query; 22] = [
+    &SCHEMAS,
+    &EXTENSIONS,
+    &RELATIONS,
+    &COLUMNS,
+    &CONSTRAINTS,
+    &INDEXES,
+    &SEQUENCES,
+    &ENUMS,
+    &DOMAINS,
+    &DOMAIN_CHECKS,
+    &VIEWS,
+    &FUNCTIONS,
+    &TRIGGERS,
+    &EVENT_TRIGGERS,
+    &PARTITIONS,
+    &UNMANAGED,
+    &PRIVILEGES,
+    &DEFAULT_PRIVILEGES,
+    &POLICIES,
+    &ROW_SECURITY,
+    &ROLES,
+    &DEPENDS,
+];
+
+/// One bulk query as sent to a server of a given version, for running the queries alone
+/// (the introspection benchmark's floor) without building a catalog.
+#[derive(Debug, Clone)]
+pub struct BulkQuery {
+    /// What it reads, as named in errors (e.g. `columns`).
+    pub name: &'static str,
+    /// The SQL, placeholders filled for the server version.
+    pub text: String,
+    /// Takes the managed schemas as `$1` (`text[]`, or NULL for every non-system schema).
+    pub scoped: bool,
+}
+
+/// The text of every bulk query for `server_version`, in the order introspection sends
+/// them (pipelined, after [`SNAPSHOT_BEGIN`](super::SNAPSHOT_BEGIN), with `$1` typed
+/// `text[]` on the scoped ones).
+pub fn bulk_queries(server_version: u32) -> Vec<BulkQuery> {
+    ALL.iter()
+        .map(|q| BulkQuery {
+            name: q.name,
+            text: text_for(q, server_version),
+            scoped: q.scoped,
+        })
+        .collect()
+}
+
 /// The rows of every bulk query, read in one snapshot.
 pub(super) struct Rows {
     pub schemas: Vec<Row>,
