@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh >/dev/null
-cargo test --all-targets "$@"
+cargo test --lib --bins --tests --examples "$@"
