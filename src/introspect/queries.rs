@@ -350,30 +350,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_for_every_version() {
-        for q in [
-            &SCHEMAS,
-            &EXTENSIONS,
-            &RELATIONS,
-            &COLUMNS,
-            &CONSTRAINTS,
-            &INDEXES,
-            &SEQUENCES,
-            &ENUMS,
-            &DOMAINS,
-            &DOMAIN_CHECKS,
-            &VIEWS,
-            &FUNCTIONS,
-            &TRIGGERS,
-            &EVENT_TRIGGERS,
-            &PARTITIONS,
-            &UNMANAGED,
-            &DEPENDS,
-            &PRIVILEGES,
-            &DEFAULT_PRIVILEGES,
-            &POLICIES,
-            &ROW_SECURITY,
-            &ROLES,
-        ] {
+        for q in ALL {
             for v in [140000, 150018, 170000, 180000] {
                 let text = text_for(q, v);
                 assert!(!text.contains("{{"), "{}: {text}", q.name);
