@@ -244,15 +244,16 @@ async fn run_steps(
     Ok(report)
 }
 
-/// Consecutive transactional steps form one group; a non-transactional step is alone.
+/// Consecutive steps that may share a transaction form one group; a step marked `alone`
+/// (every non-transactional step is) is a group of its own.
 fn groups(steps: &[Step]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
-        let extend = s.transactional
+        let extend = !s.alone
             && out
                 .last()
                 .and_then(|g| g.last())
-                .is_some_and(|&j| steps[j].transactional);
+                .is_some_and(|&j| !steps[j].alone);
         if extend {
             out.last_mut().expect("non-empty").push(i);
         } else {
@@ -333,6 +334,8 @@ mod tests {
             action: Action::Create,
             reason: "test".into(),
             transactional: tx,
+            alone: !tx,
+            budget: crate::plan::Budget::Metadata,
             hazards,
         }
     }

@@ -3,7 +3,7 @@
 
 use super::deps;
 use super::rebuild::Rebuilds;
-use super::{Action, Hazard, HazardNote, Plan, Step, PLAN_FORMAT_VERSION};
+use super::{Action, Budget, Hazard, HazardNote, Plan, Step, PLAN_FORMAT_VERSION};
 use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use crate::diff::{self, Diff};
 use crate::order::{self, Deps, Node, OrderError};
@@ -147,6 +147,8 @@ impl Draft {
                 action,
                 reason: reason.into(),
                 transactional: true,
+                alone: false,
+                budget: Budget::Metadata,
                 hazards: Vec::new(),
             },
             phase,
@@ -169,8 +171,19 @@ impl Draft {
         self.step.hazards.extend(notes);
         self
     }
+    /// Outside any transaction block, and so alone.
     pub fn non_transactional(mut self) -> Self {
         self.step.transactional = false;
+        self.step.alone = true;
+        self
+    }
+    /// In a transaction of its own, committed before the next step.
+    pub fn alone(mut self) -> Self {
+        self.step.alone = true;
+        self
+    }
+    pub fn budget(mut self, b: Budget) -> Self {
+        self.step.budget = b;
         self
     }
     pub fn creates(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {

@@ -107,5 +107,42 @@ pub struct Step {
     /// False for statements PostgreSQL refuses inside a transaction block
     /// (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE ... ADD VALUE` before use, ...).
     pub transactional: bool,
+    /// True when the step must not share a transaction with other steps: it commits before
+    /// the next step starts (`ADD ... NOT VALID` before its `VALIDATE`, an enum label before
+    /// its first use, a scan or a build that would hold every other step's locks). A
+    /// non-transactional step is always alone.
+    #[serde(default)]
+    pub alone: bool,
+    /// Which timeout budget apply gives the step.
+    #[serde(default)]
+    pub budget: Budget,
     pub hazards: Vec<HazardNote>,
+}
+
+/// The timeout budget of a step. Metadata steps wait briefly for their locks (a waiting
+/// ACCESS EXCLUSIVE request queues every later query); validations and concurrent builds
+/// take only SHARE UPDATE EXCLUSIVE, so DML continues while they wait and run, and a short
+/// timeout would only cancel them (a cancelled concurrent build leaves an INVALID index).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Budget {
+    /// Catalog changes that should take milliseconds: the short lock and statement timeouts.
+    #[default]
+    Metadata,
+    /// `VALIDATE CONSTRAINT`: a full read of the table under SHARE UPDATE EXCLUSIVE.
+    Validation,
+    /// `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`.
+    Concurrent,
+}
+
+impl Budget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Budget::Metadata => "metadata",
+            Budget::Validation => "validation",
+            Budget::Concurrent => "concurrent",
+        }
+    }
 }
