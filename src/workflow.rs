@@ -5,8 +5,8 @@ use crate::apply::{self, ApplyOptions, ApplyReport, Progress};
 use crate::catalog::Catalog;
 use crate::conn::{ConnError, ConnTarget};
 use crate::introspect::{self, IntrospectError, Scope};
-use crate::plan::{self, Plan, PlanError, PlanOptions};
-use crate::source::{self, CacheOptions, DevDb, SourceError};
+use crate::plan::{self, Hazard, Plan, PlanError, PlanOptions};
+use crate::source::{self, CacheOptions, DevDatabase, DevDb, SourceError};
 use std::path::PathBuf;
 
 /// Any error of a workflow; each variant forwards its module's diagnostic.
@@ -34,6 +34,13 @@ pub enum Error {
         help("this is a schemadiff bug or a concurrent change; the steps listed would still be needed")
     )]
     NotConverged { remaining: Vec<String> },
+
+    #[error("the scratch database of the dry run could not be made to hold the live schema:\n{}", remaining.join("\n"))]
+    #[diagnostic(
+        code(schemadiff::apply::dry_run_setup),
+        help("these steps would still be needed to copy the live schema; the target was not touched. Report this as a schemadiff bug")
+    )]
+    ScratchSetup { remaining: Vec<String> },
 
     #[error("{what}: {reason}")]
     #[diagnostic(code(schemadiff::io))]
@@ -152,18 +159,10 @@ pub struct Applied {
     pub report: ApplyReport,
 }
 
-/// Plan (or take a reviewed plan), apply, then read the database again and fail loudly,
-/// naming what is left, if it does not match the desired files.
-pub async fn apply_target(
-    target: &ConnTarget,
-    desired: &Desired,
-    plan_opts: &PlanOptions,
-    opts: &ApplyOptions,
-    reviewed: Option<Plan>,
-    progress: &mut (dyn FnMut(Progress<'_>) + Send),
-) -> Result<Applied, Error> {
-    let planned = plan_target(target, desired, plan_opts).await?;
-    let plan = match reviewed {
+/// Take the reviewed plan if there is one (refused when the live schema no longer has the
+/// fingerprint it was made against), else the fresh one.
+fn chosen_plan(planned: &Planned, reviewed: Option<Plan>) -> Result<Plan, Error> {
+    match reviewed {
         Some(saved) => {
             let actual = planned.live.fingerprint();
             if saved.source_fingerprint != actual {
@@ -172,19 +171,126 @@ pub async fn apply_target(
                     actual,
                 });
             }
-            saved
+            Ok(saved)
         }
-        None => planned.plan,
+        None => Ok(planned.plan.clone()),
+    }
+}
+
+/// Take the database's apply lock, plan under it (or check that the reviewed plan still
+/// fits the live schema), apply, release the lock, then read the database again and fail
+/// loudly, naming what is left, if it does not match the desired files. Planning under the
+/// lock means a second apply that waited for the first one plans from its result.
+pub async fn apply_target(
+    target: &ConnTarget,
+    desired: &Desired,
+    plan_opts: &PlanOptions,
+    opts: &ApplyOptions,
+    reviewed: Option<Plan>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<Applied, Error> {
+    let client = target.connect().await?;
+    let mut session = apply::Session::open(&client, opts).await?;
+    let work = async {
+        let planned = plan_target(target, desired, plan_opts).await?;
+        let plan = chosen_plan(&planned, reviewed)?;
+        apply::check_hazards(&plan, &opts.allowed)?;
+        let report = if plan.is_empty() {
+            ApplyReport::default()
+        } else {
+            session.run(&plan, opts, progress).await?
+        };
+        Ok::<_, Error>((plan, report, planned.desired))
     };
-    apply::check_hazards(&plan, &opts.allowed)?;
-    let report = if plan.is_empty() {
-        ApplyReport::default()
-    } else {
-        let client = target.connect().await?;
-        apply::apply(&client, &plan, opts, progress).await?
-    };
-    verify(target, &planned.desired, desired, plan_opts).await?;
+    let result = work.await;
+    session.close().await;
+    let (plan, report, want) = result?;
+    verify(target, &want, desired, plan_opts).await?;
     Ok(Applied { plan, report })
+}
+
+/// The result of a dry run: the plan proved, how it ran on the scratch database, and how
+/// many steps rebuilt the live schema there first.
+#[derive(Debug)]
+pub struct DryRun {
+    pub plan: Plan,
+    pub report: ApplyReport,
+    /// Steps that built the live schema in the scratch database.
+    pub setup_steps: usize,
+    /// Time to create the scratch database and build the live schema in it.
+    pub setup_elapsed: std::time::Duration,
+}
+
+/// Prove a plan without touching `target`: create a scratch database on the dev server
+/// (by default a temporary database on the target's own server), build the live schema
+/// there (the plan from the empty scratch database to the live catalog; no rows), run the
+/// plan there with the same options, check that the scratch database then matches the
+/// desired schema, and drop it whatever happens. Hazards are reported by the caller, not
+/// refused: the scratch database is disposable.
+pub async fn dry_run(
+    target: &ConnTarget,
+    desired: &Desired,
+    plan_opts: &PlanOptions,
+    opts: &ApplyOptions,
+    reviewed: Option<Plan>,
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<DryRun, Error> {
+    let planned = plan_target(target, desired, plan_opts).await?;
+    let plan = chosen_plan(&planned, reviewed)?;
+    let dev = match &desired.dev {
+        DevChoice::TargetServer => DevDb::TargetServer(target.clone()),
+        DevChoice::Url(u) => DevDb::Url((**u).clone()),
+        DevChoice::Embedded => DevDb::Embedded,
+    };
+    let setup_started = std::time::Instant::now();
+    let scratch = DevDatabase::create(&dev).await?;
+    let all = ApplyOptions {
+        allowed: Hazard::ALL.into_iter().collect(),
+        ..opts.clone()
+    };
+    let work = async {
+        let client = scratch.target().connect().await?;
+        let blank = introspect::introspect(&client, &desired.scope).await?;
+        let setup = plan::build(&blank, &planned.live, plan_opts)?;
+        apply::apply(&client, &setup, &all, &mut |_| {}).await?;
+        let built = introspect::introspect(&client, &desired.scope).await?;
+        let rest = plan::build(&built, &planned.live, plan_opts)?;
+        if !rest.is_empty() {
+            return Err(Error::ScratchSetup {
+                remaining: listed(&rest),
+            });
+        }
+        let setup_elapsed = setup_started.elapsed();
+        let report = apply::apply(&client, &plan, &all, progress).await?;
+        let after = introspect::introspect(&client, &desired.scope).await?;
+        let rest = plan::build(&after, &planned.desired, plan_opts)?;
+        if !rest.is_empty() {
+            return Err(Error::NotConverged {
+                remaining: listed(&rest),
+            });
+        }
+        Ok(DryRun {
+            plan: plan.clone(),
+            report,
+            setup_steps: setup.steps.len(),
+            setup_elapsed,
+        })
+    };
+    let result = tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(Error::Source(SourceError::Interrupted)),
+    };
+    let dropped = scratch.drop().await;
+    let dry = result?;
+    dropped?;
+    Ok(dry)
+}
+
+fn listed(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .map(|s| format!("  {} ({})", s.sql, s.reason))
+        .collect()
 }
 
 /// Read `target` again and check that nothing separates it from `want`.
@@ -200,11 +306,7 @@ pub async fn verify(
         Ok(())
     } else {
         Err(Error::NotConverged {
-            remaining: rest
-                .steps
-                .iter()
-                .map(|s| format!("  {} ({})", s.sql, s.reason))
-                .collect(),
+            remaining: listed(&rest),
         })
     }
 }

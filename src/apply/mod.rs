@@ -1,82 +1,105 @@
 //! Executing a plan against a database.
 //!
-//! Apply takes a per-database advisory lock without blocking (it polls, so two applies never
-//! queue behind each other or behind a concurrent index build), sets `lock_timeout` and
-//! `statement_timeout` for its session, runs consecutive transactional steps in one
-//! transaction and every other step alone, and retries a group that hit its lock timeout
-//! with exponential backoff and jitter.
+//! Apply works on one connection ([`Session`]): it names itself `schemadiff`, takes a
+//! per-database advisory lock without blocking (it polls, so two applies never queue behind
+//! each other or behind a concurrent index build), and gives each step the timeouts of its
+//! class ([`Budgets`]), set only when they change. Consecutive transactional steps share a
+//! transaction; every other step runs alone. A lock timeout or a deadlock rolls the group
+//! back and retries it with exponential backoff and jitter; an error caused by the rows
+//! (duplicates, NULLs, violated checks, orphans) is reported as `data_dependent` and never
+//! retried. A concurrent index build is made re-runnable: its INVALID leftover is dropped
+//! before a retry, and a build that returns is checked in `pg_index`.
 
-use crate::conn::describe_error;
-use crate::plan::{Hazard, Plan, Step};
+mod concurrent;
+mod error;
+mod run;
+mod session;
+
+pub use error::ApplyError;
+pub use session::Session;
+
+use crate::plan::{Budget, Hazard, Plan, Step};
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_postgres::Client;
 
-/// How long to wait for a lock before giving up on one attempt of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockTimeout(pub Duration);
+/// `lock_timeout` and `statement_timeout` for one class of steps; zero means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Timeouts {
+    /// How long one attempt waits for each lock it needs.
+    pub lock: Duration,
+    /// How long one statement may run, lock waits included.
+    pub statement: Duration,
+}
 
-/// How long one statement may run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatementTimeout(pub Duration);
+/// The timeouts of each step class ([`Budget`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Budgets {
+    /// Catalog changes: a waiting ACCESS EXCLUSIVE request queues every later query, so the
+    /// lock wait is short (3 s) and the statement should take milliseconds (10 min cap).
+    pub metadata: Timeouts,
+    /// `VALIDATE CONSTRAINT`: waits only behind DDL and VACUUM (3 s), then reads the whole
+    /// table while DML goes on (no statement limit).
+    pub validation: Timeouts,
+    /// `CREATE/DROP INDEX CONCURRENTLY`: waits for every older transaction, and a short lock
+    /// timeout would cancel the build and leave an INVALID index (30 min; no statement limit).
+    pub concurrent: Timeouts,
+}
+
+impl Budgets {
+    pub fn get(&self, budget: Budget) -> Timeouts {
+        match budget {
+            Budget::Metadata => self.metadata,
+            Budget::Validation => self.validation,
+            Budget::Concurrent => self.concurrent,
+        }
+    }
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            metadata: Timeouts {
+                lock: Duration::from_secs(3),
+                statement: Duration::from_secs(600),
+            },
+            validation: Timeouts {
+                lock: Duration::from_secs(3),
+                statement: Duration::ZERO,
+            },
+            concurrent: Timeouts {
+                lock: Duration::from_secs(1800),
+                statement: Duration::ZERO,
+            },
+        }
+    }
+}
 
 /// What apply is allowed to do and how patiently.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Hazard kinds approved for this run.
     pub allowed: BTreeSet<Hazard>,
-    pub lock_timeout: LockTimeout,
-    pub statement_timeout: StatementTimeout,
-    /// Attempts per step group when the lock timeout is hit (1 = no retry).
+    /// Timeouts per step class.
+    pub budgets: Budgets,
+    /// Attempts per step group when it hits a lock timeout or a deadlock (1 = no retry).
     pub lock_attempts: u32,
-    /// How long to poll for the per-database advisory lock.
+    /// How long to poll for the per-database advisory lock held by another apply.
     pub advisory_wait: Duration,
+    /// `idle_in_transaction_session_timeout` of the apply session.
+    pub idle_in_transaction: Duration,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
             allowed: BTreeSet::new(),
-            lock_timeout: LockTimeout(Duration::from_secs(3)),
-            statement_timeout: StatementTimeout(Duration::from_secs(600)),
+            budgets: Budgets::default(),
             lock_attempts: 5,
             advisory_wait: Duration::from_secs(60),
+            idle_in_transaction: Duration::from_secs(60),
         }
     }
-}
-
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum ApplyError {
-    #[error("the plan has hazards that were not allowed: {}", list.join("; "))]
-    #[diagnostic(
-        code(schemadiff::apply::hazards_not_allowed),
-        help("review the steps, then allow them with --allow-hazards {kinds} (or --allow-hazards all); nothing was changed")
-    )]
-    HazardsNotAllowed { list: Vec<String>, kinds: String },
-
-    #[error("another schemadiff apply holds the lock on this database")]
-    #[diagnostic(
-        code(schemadiff::apply::locked),
-        help("wait for the other apply to finish, then run again; nothing was changed")
-    )]
-    Locked,
-
-    #[error("step {index} of {total} failed: {reason}\n  SQL: {sql}")]
-    #[diagnostic(
-        code(schemadiff::apply::step_failed),
-        help("{applied} of {total} steps were applied and committed; fix the cause and run apply again: it plans from the database as it now is")
-    )]
-    Step {
-        index: usize,
-        total: usize,
-        applied: usize,
-        sql: String,
-        reason: String,
-    },
-
-    #[error("lost the connection while applying: {0}")]
-    #[diagnostic(code(schemadiff::apply::connection))]
-    Connection(String),
 }
 
 /// What happened to one step.
@@ -84,10 +107,12 @@ pub enum ApplyError {
 pub struct StepReport {
     /// 1-based position in the plan.
     pub index: usize,
+    /// Time of the successful attempt (the statement, plus COMMIT for a group's last step).
     pub elapsed: Duration,
     pub attempts: u32,
 }
 
+/// What an apply did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ApplyReport {
     pub applied: usize,
@@ -101,17 +126,31 @@ pub enum Progress<'a> {
     Started {
         total: usize,
     },
+    /// An attempt at the group that starts with step `index` begins.
+    Running {
+        index: usize,
+        total: usize,
+        step: &'a Step,
+        attempt: u32,
+    },
     StepDone {
         index: usize,
         total: usize,
         step: &'a Step,
         elapsed: Duration,
+        attempts: u32,
     },
+    /// Step `index` failed with a lock timeout or a deadlock and is tried again after `wait`.
     Retrying {
         index: usize,
         attempt: u32,
         wait: Duration,
         reason: String,
+    },
+    /// The INVALID index a failed concurrent build left was dropped.
+    Cleaned {
+        index: usize,
+        index_name: String,
     },
 }
 
@@ -145,7 +184,8 @@ pub fn check_hazards(plan: &Plan, allowed: &BTreeSet<Hazard>) -> Result<(), Appl
     })
 }
 
-/// Run `plan` on the database behind `client`. Hazards must have been checked.
+/// Run `plan` on the database behind `client`: check its hazards, open a [`Session`] (the
+/// advisory lock), run the steps, release the lock.
 pub async fn apply(
     client: &Client,
     plan: &Plan,
@@ -153,174 +193,15 @@ pub async fn apply(
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<ApplyReport, ApplyError> {
     check_hazards(plan, &opts.allowed)?;
-    let started = Instant::now();
-    let total = plan.steps.len();
-    acquire_advisory_lock(client, opts.advisory_wait).await?;
-    let result = run_steps(client, plan, opts, progress).await;
-    // Released with the session anyway; unlock explicitly for pooled or reused clients.
-    let _ = client
-        .execute(
-            "SELECT pg_advisory_unlock(hashtext('schemadiff:' || current_database()))",
-            &[],
-        )
-        .await;
-    let mut report = result?;
-    report.elapsed = started.elapsed();
-    debug_assert_eq!(report.applied, total);
-    Ok(report)
-}
-
-async fn run_steps(
-    client: &Client,
-    plan: &Plan,
-    opts: &ApplyOptions,
-    progress: &mut (dyn FnMut(Progress<'_>) + Send),
-) -> Result<ApplyReport, ApplyError> {
-    let total = plan.steps.len();
-    progress(Progress::Started { total });
-    client
-        .batch_execute(&format!(
-            "SET lock_timeout = {}; SET statement_timeout = {}",
-            opts.lock_timeout.0.as_millis(),
-            opts.statement_timeout.0.as_millis()
-        ))
-        .await
-        .map_err(|e| ApplyError::Connection(describe_error(&e)))?;
-
-    let mut report = ApplyReport::default();
-    for group in groups(&plan.steps) {
-        let mut attempt = 1;
-        loop {
-            let t0 = Instant::now();
-            match run_group(client, &plan.steps, &group).await {
-                Ok(()) => {
-                    let elapsed = t0.elapsed();
-                    for &i in &group {
-                        report.steps.push(StepReport {
-                            index: i + 1,
-                            elapsed: elapsed / group.len() as u32,
-                            attempts: attempt,
-                        });
-                        report.applied += 1;
-                        progress(Progress::StepDone {
-                            index: i + 1,
-                            total,
-                            step: &plan.steps[i],
-                            elapsed: elapsed / group.len() as u32,
-                        });
-                    }
-                    break;
-                }
-                Err((failed, err)) => {
-                    let lock_timeout = err
-                        .as_db_error()
-                        .is_some_and(|db| db.code().code() == "55P03");
-                    if lock_timeout && attempt < opts.lock_attempts {
-                        let wait = backoff(attempt);
-                        progress(Progress::Retrying {
-                            index: failed + 1,
-                            attempt,
-                            wait,
-                            reason: describe_error(&err),
-                        });
-                        tokio::time::sleep(wait).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    if err.is_closed() {
-                        return Err(ApplyError::Connection(describe_error(&err)));
-                    }
-                    return Err(ApplyError::Step {
-                        index: failed + 1,
-                        total,
-                        applied: report.applied,
-                        sql: plan.steps[failed].sql.clone(),
-                        reason: describe_error(&err),
-                    });
-                }
-            }
-        }
-    }
-    Ok(report)
-}
-
-/// Consecutive steps that may share a transaction form one group; a step marked `alone`
-/// (every non-transactional step is) is a group of its own.
-fn groups(steps: &[Step]) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    for (i, s) in steps.iter().enumerate() {
-        let extend = !s.alone
-            && out
-                .last()
-                .and_then(|g| g.last())
-                .is_some_and(|&j| !steps[j].alone);
-        if extend {
-            out.last_mut().expect("non-empty").push(i);
-        } else {
-            out.push(vec![i]);
-        }
-    }
-    out
-}
-
-/// Run one group; on failure return the index of the failing step.
-async fn run_group(
-    client: &Client,
-    steps: &[Step],
-    group: &[usize],
-) -> Result<(), (usize, tokio_postgres::Error)> {
-    let first = group[0];
-    if !steps[first].transactional {
-        return client
-            .batch_execute(&steps[first].sql)
-            .await
-            .map_err(|e| (first, e));
-    }
-    client
-        .batch_execute("BEGIN")
-        .await
-        .map_err(|e| (first, e))?;
-    for &i in group {
-        if let Err(e) = client.batch_execute(&steps[i].sql).await {
-            let _ = client.batch_execute("ROLLBACK").await;
-            return Err((i, e));
-        }
-    }
-    client
-        .batch_execute("COMMIT")
-        .await
-        .map_err(|e| (*group.last().expect("non-empty"), e))
-}
-
-/// 200 ms, 400 ms, 800 ms, … capped at 10 s, with up to 50% random jitter.
-fn backoff(attempt: u32) -> Duration {
-    let base = 200u64.saturating_mul(1 << attempt.min(6)).min(10_000);
-    let jitter = rand::random_range(0..=base / 2);
-    Duration::from_millis(base / 2 + jitter)
-}
-
-async fn acquire_advisory_lock(client: &Client, wait: Duration) -> Result<(), ApplyError> {
-    let deadline = Instant::now() + wait;
-    loop {
-        let row = client
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtext('schemadiff:' || current_database()))",
-                &[],
-            )
-            .await
-            .map_err(|e| ApplyError::Connection(describe_error(&e)))?;
-        if row.get::<_, bool>(0) {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(ApplyError::Locked);
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let mut session = Session::open(client, opts).await?;
+    let result = session.run(plan, opts, progress).await;
+    session.close().await;
+    result
 }
 
 #[cfg(test)]
 mod tests {
+    use super::run::{backoff, classify_code, groups, Failure};
     use super::*;
     use crate::catalog::{Ident, ObjectId};
     use crate::plan::{Action, HazardNote};
@@ -335,21 +216,28 @@ mod tests {
             reason: "test".into(),
             transactional: tx,
             alone: !tx,
-            budget: crate::plan::Budget::Metadata,
+            budget: Budget::Metadata,
             hazards,
         }
     }
 
     #[test]
-    fn groups_split_at_non_transactional_steps() {
+    fn groups_split_at_steps_that_run_alone() {
+        let mut alone = step("v", true, vec![]);
+        alone.alone = true;
         let steps = vec![
             step("a", true, vec![]),
             step("b", true, vec![]),
             step("c", false, vec![]),
             step("d", false, vec![]),
             step("e", true, vec![]),
+            alone,
+            step("f", true, vec![]),
         ];
-        assert_eq!(groups(&steps), vec![vec![0, 1], vec![2], vec![3], vec![4]]);
+        assert_eq!(
+            groups(&steps),
+            vec![vec![0, 1], vec![2], vec![3], vec![4], vec![5], vec![6]]
+        );
     }
 
     #[test]
@@ -379,5 +267,24 @@ mod tests {
             assert!(d <= Duration::from_secs(10), "{d:?}");
             assert!(d >= Duration::from_millis(200), "{d:?}");
         }
+    }
+
+    #[test]
+    fn budgets_by_class() {
+        let b = Budgets::default();
+        assert_eq!(b.get(Budget::Metadata).lock, Duration::from_secs(3));
+        assert_eq!(b.get(Budget::Validation).statement, Duration::ZERO);
+        assert!(b.get(Budget::Concurrent).lock >= Duration::from_secs(600));
+    }
+
+    #[test]
+    fn lock_waits_retry_data_errors_do_not() {
+        assert_eq!(classify_code("55P03"), Failure::Retry);
+        assert_eq!(classify_code("40P01"), Failure::Retry);
+        for data in ["23505", "23502", "23514", "23503", "22001", "22P02"] {
+            assert_eq!(classify_code(data), Failure::Data, "{data}");
+        }
+        assert_eq!(classify_code("57014"), Failure::Other);
+        assert_eq!(classify_code("42P07"), Failure::Other);
     }
 }

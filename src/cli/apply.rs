@@ -1,8 +1,9 @@
 //! `schemadiff apply`
 
 use super::args::TargetArgs;
+use super::progress::Reporter;
 use super::{Exit, Output};
-use crate::apply::{ApplyOptions, LockTimeout, Progress, StatementTimeout};
+use crate::apply::{ApplyOptions, Budgets, Progress, Timeouts};
 use crate::conn::ConnTarget;
 use crate::plan::{Hazard, Plan, PlanOptions};
 use crate::render;
@@ -13,6 +14,8 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Durations take a unit as PostgreSQL settings do (`500ms`, `3s`, `10min`, `1h`); a bare
+/// number is milliseconds; `0` means no limit.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -30,21 +33,62 @@ pub struct ApplyArgs {
     #[arg(long, value_delimiter = ',', value_name = "KIND,...|all")]
     pub allow_hazards: Vec<String>,
 
-    /// Show the plan and stop: nothing is executed.
+    /// Prove the plan on a scratch database that holds the live schema (not its rows) on the
+    /// dev server, and report each step's timing; the target is not touched.
     #[arg(long)]
     pub dry_run: bool,
 
-    /// lock_timeout for each step, in milliseconds.
-    #[arg(long, default_value_t = 3000, value_name = "MS")]
-    pub lock_timeout: u64,
+    /// lock_timeout of catalog (metadata) steps: how long one attempt waits for its lock
+    /// while every later query on the table queues behind it.
+    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Duration,
 
-    /// statement_timeout for each step, in milliseconds.
-    #[arg(long, default_value_t = 600_000, value_name = "MS")]
-    pub statement_timeout: u64,
+    /// statement_timeout of catalog (metadata) steps.
+    #[arg(long, default_value = "10min", value_parser = parse_duration, value_name = "DURATION")]
+    pub statement_timeout: Duration,
 
-    /// Attempts per step when its lock timeout is hit.
+    /// lock_timeout of VALIDATE CONSTRAINT steps (they wait only behind DDL and VACUUM).
+    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
+    pub validation_lock_timeout: Duration,
+
+    /// statement_timeout of VALIDATE CONSTRAINT steps (a full read of the table; DML goes on).
+    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    pub validation_timeout: Duration,
+
+    /// lock_timeout of concurrent index builds and drops. Keep it long: a build cancelled
+    /// while it waits for older transactions leaves an INVALID index.
+    #[arg(long, default_value = "30min", value_parser = parse_duration, value_name = "DURATION")]
+    pub concurrent_lock_timeout: Duration,
+
+    /// statement_timeout of concurrent index builds and drops.
+    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    pub concurrent_timeout: Duration,
+
+    /// Attempts per step when it hits its lock timeout or a deadlock.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub lock_attempts: u32,
+
+    /// How long to wait for another schemadiff apply on the same database to finish.
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_wait: Duration,
+}
+
+/// `500ms`, `3s`, `10min`, `2h`, or a bare number of milliseconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 3s, 10min or 1h"))?;
+    let ms = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => 1000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        other => return Err(format!("unknown unit `{other}` (use ms, s, min or h)")),
+    };
+    Ok(Duration::from_millis(n.saturating_mul(ms)))
 }
 
 fn parse_allowed(list: &[String]) -> Result<BTreeSet<Hazard>, Error> {
@@ -62,30 +106,77 @@ fn parse_allowed(list: &[String]) -> Result<BTreeSet<Hazard>, Error> {
     Ok(set)
 }
 
+fn options(args: &ApplyArgs) -> Result<ApplyOptions, Error> {
+    Ok(ApplyOptions {
+        allowed: parse_allowed(&args.allow_hazards)?,
+        budgets: Budgets {
+            metadata: Timeouts {
+                lock: args.lock_timeout,
+                statement: args.statement_timeout,
+            },
+            validation: Timeouts {
+                lock: args.validation_lock_timeout,
+                statement: args.validation_timeout,
+            },
+            concurrent: Timeouts {
+                lock: args.concurrent_lock_timeout,
+                statement: args.concurrent_timeout,
+            },
+        },
+        lock_attempts: args.lock_attempts.max(1),
+        advisory_wait: args.lock_wait,
+        ..ApplyOptions::default()
+    })
+}
+
+fn read_plan(path: &PathBuf) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        what: format!("reading the plan {}", path.display()),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Usage {
+        message: format!("{} is not a schemadiff plan: {e}", path.display()),
+        help: "make one with `schemadiff plan --out PLAN.json`".into(),
+    })
+}
+
 pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
     let target = ConnTarget::parse(&args.target.url)?;
     let desired = args.target.dev.resolve(args.target.schema.clone())?;
-    let opts = ApplyOptions {
-        allowed: parse_allowed(&args.allow_hazards)?,
-        lock_timeout: LockTimeout(Duration::from_millis(args.lock_timeout)),
-        statement_timeout: StatementTimeout(Duration::from_millis(args.statement_timeout)),
-        lock_attempts: args.lock_attempts.max(1),
-        ..ApplyOptions::default()
-    };
-    let reviewed: Option<Plan> = match &args.plan {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-                what: format!("reading the plan {}", path.display()),
-                reason: e.to_string(),
-            })?;
-            Some(serde_json::from_str(&text).map_err(|e| Error::Usage {
-                message: format!("{} is not a schemadiff plan: {e}", path.display()),
-                help: "make one with `schemadiff plan --out PLAN.json`".into(),
-            })?)
-        }
-    };
+    let opts = options(&args)?;
+    let reviewed: Option<Plan> = args.plan.as_ref().map(read_plan).transpose()?;
     let plan_opts = PlanOptions::default();
+    let mut reporter = Reporter::new(out.stderr_tty);
+
+    if args.dry_run {
+        let mut log = |p: Progress<'_>| reporter.event(p);
+        let result =
+            workflow::dry_run(&target, &desired, &plan_opts, &opts, reviewed, &mut log).await;
+        reporter.finish();
+        let dry = result?;
+        out.product(&render::render(
+            &dry.plan,
+            &target.shown,
+            render::Format::Human,
+            out.style(),
+        ));
+        if !dry.plan.is_empty() {
+            out.product(&render::dry_run(
+                &dry.plan,
+                &dry.report,
+                dry.setup_steps,
+                dry.setup_elapsed,
+            ));
+        }
+        let refused = crate::apply::unapproved_hazards(&dry.plan, &opts.allowed);
+        if !refused.is_empty() {
+            out.note("a real apply would refuse these hazards unless allowed with --allow-hazards:");
+            for (_, line) in refused {
+                out.note(&format!("  {line}"));
+            }
+        }
+        return Ok(Exit::Success);
+    }
 
     // Show what will run and get consent before touching anything.
     let preview = match &reviewed {
@@ -106,11 +197,11 @@ pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
         return Ok(Exit::Success);
     }
     crate::apply::check_hazards(&preview, &opts.allowed)?;
-    if args.dry_run {
-        out.note("dry run: nothing was executed");
-        return Ok(Exit::Success);
-    }
-    if !args.auto_approve {
+    let run_plan = if args.auto_approve {
+        // Without a reviewed plan, plan again under the apply lock: another apply may have
+        // finished in between.
+        reviewed
+    } else {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage {
                 message: "refusing to apply without confirmation: stdin is not a terminal".into(),
@@ -128,37 +219,41 @@ pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
             out.note("not applied");
             return Ok(Exit::Success);
         }
-    }
-    let reviewed = Some(reviewed.unwrap_or(preview));
-    let mut log = |p: Progress<'_>| match p {
-        Progress::Started { total } => eprintln!("applying {total} steps"),
-        Progress::StepDone {
-            index,
-            total,
-            step,
-            elapsed,
-        } => eprintln!(
-            "[{index}/{total}] {} {} ({} ms)",
-            step.action.as_str(),
-            step.object,
-            elapsed.as_millis()
-        ),
-        Progress::Retrying {
-            index,
-            attempt,
-            wait,
-            reason,
-        } => eprintln!(
-            "step {index}: {reason}; retry {attempt} in {} ms",
-            wait.as_millis()
-        ),
+        Some(preview.clone())
     };
-    let applied =
-        workflow::apply_target(&target, &desired, &plan_opts, &opts, reviewed, &mut log).await?;
+    let mut log = |p: Progress<'_>| reporter.event(p);
+    let result =
+        workflow::apply_target(&target, &desired, &plan_opts, &opts, run_plan, &mut log).await;
+    reporter.finish();
+    let applied = result?;
+    if applied.plan.steps != preview.steps {
+        out.note(&format!(
+            "the database changed while waiting for the apply lock: applied the {} steps planned under the lock instead",
+            applied.plan.steps.len()
+        ));
+    }
     out.note(&format!(
         "applied {} steps in {} ms; the database matches the desired schema",
         applied.report.applied,
         applied.report.elapsed.as_millis()
     ));
     Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_like_postgres_settings() {
+        assert_eq!(parse_duration("500"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("3s"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("10min"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("3 fortnights").is_err());
+        assert!(parse_duration("s").is_err());
+    }
 }

@@ -8,6 +8,7 @@ mod drift;
 mod dump;
 mod output;
 mod plan;
+mod progress;
 
 pub use output::{Exit, Output};
 

@@ -1,9 +1,11 @@
 //! Rendering plans for people and machines: `human` (terminal), `sql` (a runnable script),
 //! `json` (stable, documented in docs/plan-format.md) and `markdown` (a PR comment).
 
+mod apply;
 mod human;
 mod markdown;
 
+pub use apply::dry_run;
 pub use human::human;
 pub use markdown::markdown;
 
