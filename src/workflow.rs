@@ -42,6 +42,13 @@ pub enum Error {
     )]
     ScratchSetup { remaining: Vec<String> },
 
+    #[error("the plan failed on the scratch database of the dry run; the target was not touched")]
+    #[diagnostic(
+        code(schemadiff::apply::dry_run_failed),
+        help("a real apply would stop at this step too; fix the desired schema (or make a new plan) and run the dry run again")
+    )]
+    DryRun(#[source] apply::ApplyError),
+
     #[error("{what}: {reason}")]
     #[diagnostic(code(schemadiff::io))]
     Io { what: String, reason: String },
@@ -252,7 +259,11 @@ pub async fn dry_run(
         let client = scratch.target().connect().await?;
         let blank = introspect::introspect(&client, &desired.scope).await?;
         let setup = plan::build(&blank, &planned.live, plan_opts)?;
-        apply::apply(&client, &setup, &all, &mut |_| {}).await?;
+        apply::apply(&client, &setup, &all, &mut |_| {})
+            .await
+            .map_err(|e| Error::ScratchSetup {
+                remaining: vec![format!("  {e}")],
+            })?;
         let built = introspect::introspect(&client, &desired.scope).await?;
         let rest = plan::build(&built, &planned.live, plan_opts)?;
         if !rest.is_empty() {
@@ -261,7 +272,9 @@ pub async fn dry_run(
             });
         }
         let setup_elapsed = setup_started.elapsed();
-        let report = apply::apply(&client, &plan, &all, progress).await?;
+        let report = apply::apply(&client, &plan, &all, progress)
+            .await
+            .map_err(Error::DryRun)?;
         let after = introspect::introspect(&client, &desired.scope).await?;
         let rest = plan::build(&after, &planned.desired, plan_opts)?;
         if !rest.is_empty() {

@@ -63,7 +63,13 @@ impl Session<'_> {
                     step: &plan.steps[group[0]],
                     attempt,
                 });
-                let result = self.run_group(&plan.steps, &group, opts, attempt).await;
+                let mut result = Ok(Vec::new());
+                if attempt > 1 {
+                    result = self.drop_leftover(plan, group[0], opts, progress).await;
+                }
+                if result.is_ok() {
+                    result = self.run_group(&plan.steps, &group, opts).await;
+                }
                 let err = match result {
                     Ok(times) => {
                         for (&i, elapsed) in group.iter().zip(times) {
@@ -148,13 +154,45 @@ impl Session<'_> {
         Ok(report)
     }
 
+    /// Before another attempt at a concurrent build, drop the INVALID index an earlier
+    /// attempt left under its name (`DROP INDEX CONCURRENTLY IF EXISTS`, under the step's
+    /// budget).
+    async fn drop_leftover(
+        &mut self,
+        plan: &Plan,
+        at: usize,
+        opts: &ApplyOptions,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Vec<Duration>, Failed> {
+        let step = &plan.steps[at];
+        let Some(name) = concurrent::built_index(step) else {
+            return Ok(Vec::new());
+        };
+        let failed = |e| Failed {
+            at,
+            cause: Cause::Sql(e),
+        };
+        self.set_timeouts(opts.budgets.get(step.budget))
+            .await
+            .map_err(failed)?;
+        if concurrent::drop_invalid(self.client, &name)
+            .await
+            .map_err(failed)?
+        {
+            progress(Progress::Cleaned {
+                index: at + 1,
+                index_name: name,
+            });
+        }
+        Ok(Vec::new())
+    }
+
     /// Run one group under its budget; return each step's time, or the failing step.
     async fn run_group(
         &mut self,
         steps: &[Step],
         group: &[usize],
         opts: &ApplyOptions,
-        attempt: u32,
     ) -> Result<Vec<Duration>, Failed> {
         let first = group[0];
         let budget = group.iter().map(|&i| steps[i].budget).max().expect("non-empty");
@@ -169,11 +207,6 @@ impl Session<'_> {
             let step = &steps[first];
             let built = concurrent::built_index(step);
             let t0 = Instant::now();
-            if let (Some(name), true) = (&built, attempt > 1) {
-                concurrent::drop_invalid(self.client, name)
-                    .await
-                    .map_err(sql_failed(first))?;
-            }
             self.client
                 .batch_execute(&step.sql)
                 .await
