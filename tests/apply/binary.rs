@@ -113,7 +113,8 @@ CREATE INDEX t_m_idx ON t (m);";
 /// Run apply on a fresh copy of `KILL_BEFORE`, kill it with SIGKILL after its `k`-th
 /// progress line (None: while a step waits on a lock held by another session), rerun it,
 /// and check convergence and every row.
-fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<usize, Failed> {
+/// Returns the number of steps of the killed run's plan and of the rerun's.
+fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize, usize), Failed> {
     let rt = crate::support::runtime();
     let db = rt.block_on(h.fresh_db(label));
     rt.block_on(exec(&db, KILL_BEFORE));
@@ -169,20 +170,34 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<usize, 
     if after != rows {
         return Err(format!("rows changed: {rows:?} -> {after:?}; {}", context()).into());
     }
+    let left = rerun
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("applying ")?.strip_suffix(" steps")?.parse().ok())
+        .unwrap_or(0);
     rt.block_on(h.drop_db(&db));
-    Ok(total)
+    Ok((total, left))
 }
 
 /// `kill -9` after each progress line of a plan with non-transactional steps, and once while
 /// a step waits for a lock; every rerun converges with every row intact.
+/// Consecutive transactional steps commit together, so a kill inside such a group must
+/// leave the whole group to the rerun.
 pub fn kill_9_at_every_step(h: &Harness) -> Result<(), Failed> {
-    kill_then_rerun(h, None, "kill_blocked")?;
-    let total = kill_then_rerun(h, Some(1), "kill_1")?;
+    let (_, left) = kill_then_rerun(h, None, "kill_blocked")?;
+    if left == 0 {
+        return Err("killed while blocked, yet the rerun had nothing to do".into());
+    }
+    let (total, mut resumed) = kill_then_rerun(h, Some(1), "kill_1")?;
     if total < 6 {
         return Err(format!("expected a multi-step plan, got {total} steps").into());
     }
     for k in 2..=total {
-        kill_then_rerun(h, Some(k), &format!("kill_{k}"))?;
+        let (_, left) = kill_then_rerun(h, Some(k), &format!("kill_{k}"))?;
+        resumed = resumed.max(left);
+    }
+    if resumed == 0 {
+        return Err("no kill interrupted the plan: every rerun found nothing to do".into());
     }
     Ok(())
 }
