@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The issue-2 benchmark: `scripts/bench.sh [--tables 1000,10000]`. Installs GNU time (for
+# The issue-2 benchmark: `scripts/bench.sh [--tables 1000,10000]`; the issue-4 load
+# benchmark: `scripts/bench.sh online [--rows N --writers N]`. Installs GNU time (for
 # the peak-memory figures) and the PostgreSQL server when missing, then runs
 # `cargo bench --bench bench` (a release build) with the arguments given.
 set -euo pipefail
@@ -15,4 +16,9 @@ if [ ! -x /usr/bin/time ]; then
     fi
 fi
 scripts/ensure-postgres.sh >/dev/null
+if [ "${1:-}" = online ]; then
+    # the issue-4 load benchmark: `scripts/bench.sh online [--rows N --writers N]`
+    shift
+    exec cargo bench --bench online -- "$@"
+fi
 exec cargo bench --bench bench -- "$@"
