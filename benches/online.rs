@@ -79,9 +79,7 @@ async fn writer(
             let parent = 1 + (n % 1000) as i32;
             let code = format!("w{w}-{n}");
             let amount = (n % 500) as i32;
-            client
-                .execute(&insert, &[&parent, &code, &amount])
-                .await
+            client.execute(&insert, &[&parent, &code, &amount]).await
         } else {
             let id: i64 = rand::random_range(1..=rows);
             client.execute(&update, &[&id]).await
@@ -208,9 +206,15 @@ fn main() {
         println!(
             "{writers} writers (half INSERT, half UPDATE by random id), {} writes in {}",
             all.len(),
-            ms(all.last().map(|(t, d)| *t + *d).unwrap_or(apply_end) - all.first().map(|(t, _)| *t).unwrap_or(apply_start))
+            ms(all.last().map(|(t, d)| *t + *d).unwrap_or(apply_end)
+                - all.first().map(|(t, _)| *t).unwrap_or(apply_start))
         );
-        println!("failed writes: {failed}{}", first_error.map(|e| format!(" (first: {e})")).unwrap_or_default());
+        println!(
+            "failed writes: {failed}{}",
+            first_error
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default()
+        );
         println!(
             "write latency, whole run: p50 {}  p99 {}  max {}",
             ms(pct(&sorted, 0.50)),
@@ -228,7 +232,11 @@ fn main() {
             "longest blocked write {} vs the metadata lock_timeout {}: {}",
             ms(max),
             ms(lock_timeout),
-            if max <= lock_timeout { "within target" } else { "OVER TARGET" }
+            if max <= lock_timeout {
+                "within target"
+            } else {
+                "OVER TARGET"
+            }
         );
         println!(
             "apply: {} steps, {} total (plan + lock + steps + verify), steps {}",
@@ -244,7 +252,11 @@ fn main() {
                 ms(s.elapsed),
                 s.attempts,
                 step.sql.replace('\n', " "),
-                if step.transactional { "" } else { "  (outside a transaction)" }
+                if step.transactional {
+                    ""
+                } else {
+                    "  (outside a transaction)"
+                }
             );
         }
         for l in log {

@@ -244,6 +244,14 @@ pub async fn dry_run(
 ) -> Result<DryRun, Error> {
     let planned = plan_target(target, desired, plan_opts).await?;
     let plan = chosen_plan(&planned, reviewed)?;
+    if plan.is_empty() {
+        return Ok(DryRun {
+            plan,
+            report: ApplyReport::default(),
+            setup_steps: 0,
+            setup_elapsed: std::time::Duration::ZERO,
+        });
+    }
     let dev = match &desired.dev {
         DevChoice::TargetServer => DevDb::TargetServer(target.clone()),
         DevChoice::Url(u) => DevDb::Url((**u).clone()),

@@ -31,7 +31,10 @@ fn main() {
             "lock_released_during_retries",
             h(executor::lock_released_during_retries),
         ),
-        Trial::test("budgets_per_step_class", h(executor::budgets_per_step_class)),
+        Trial::test(
+            "budgets_per_step_class",
+            h(executor::budgets_per_step_class),
+        ),
         Trial::test(
             "concurrent_retry_drops_invalid_leftover",
             h(executor::concurrent_retry_drops_invalid_leftover),

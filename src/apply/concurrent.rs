@@ -114,7 +114,10 @@ pub(super) async fn index_valid(
 
 /// `DROP INDEX CONCURRENTLY IF EXISTS name`, only when the index exists and is INVALID.
 /// Returns whether it dropped one.
-pub(super) async fn drop_invalid(client: &Client, name: &str) -> Result<bool, tokio_postgres::Error> {
+pub(super) async fn drop_invalid(
+    client: &Client,
+    name: &str,
+) -> Result<bool, tokio_postgres::Error> {
     if index_valid(client, name).await? != Some(false) {
         return Ok(false);
     }
@@ -173,7 +176,10 @@ mod tests {
 
     #[test]
     fn other_steps_build_no_index() {
-        assert_eq!(built_index(&step("DROP INDEX CONCURRENTLY public.ix", schema())), None);
+        assert_eq!(
+            built_index(&step("DROP INDEX CONCURRENTLY public.ix", schema())),
+            None
+        );
         assert_eq!(
             built_index(&step("ALTER TYPE public.e ADD VALUE 'x'", schema())),
             None

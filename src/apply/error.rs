@@ -33,7 +33,9 @@ pub enum ApplyError {
         reason: String,
     },
 
-    #[error("step {index} of {total} failed on existing rows (data_dependent): {reason}\n  SQL: {sql}")]
+    #[error(
+        "step {index} of {total} failed on existing rows (data_dependent): {reason}\n  SQL: {sql}"
+    )]
     #[diagnostic(
         code(schemadiff::apply::data_dependent),
         help("{applied} of {total} steps were applied and committed; the failing step was rolled back and not retried. Fix the offending rows (duplicates, NULLs, rows violating the check or without a referenced row), then run apply again")

@@ -124,7 +124,10 @@ impl Session<'_> {
                 if let Some(name) = concurrent::built_index(step) {
                     // A unique leftover would keep rejecting writes: do not leave it behind.
                     if let Ok(true) = concurrent::drop_invalid(self.client, &name).await {
-                        progress(Progress::Cleaned { index, index_name: name });
+                        progress(Progress::Cleaned {
+                            index,
+                            index_name: name,
+                        });
                     }
                 }
                 let reason = describe_error(&sql_err);
@@ -195,10 +198,16 @@ impl Session<'_> {
         opts: &ApplyOptions,
     ) -> Result<Vec<Duration>, Failed> {
         let first = group[0];
-        let budget = group.iter().map(|&i| steps[i].budget).max().expect("non-empty");
-        let sql_failed = |at: usize| move |e| Failed {
-            at,
-            cause: Cause::Sql(e),
+        let budget = group
+            .iter()
+            .map(|&i| steps[i].budget)
+            .max()
+            .expect("non-empty");
+        let sql_failed = |at: usize| {
+            move |e| Failed {
+                at,
+                cause: Cause::Sql(e),
+            }
         };
         self.set_timeouts(opts.budgets.get(budget))
             .await

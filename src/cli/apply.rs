@@ -170,7 +170,9 @@ pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
         }
         let refused = crate::apply::unapproved_hazards(&dry.plan, &opts.allowed);
         if !refused.is_empty() {
-            out.note("a real apply would refuse these hazards unless allowed with --allow-hazards:");
+            out.note(
+                "a real apply would refuse these hazards unless allowed with --allow-hazards:",
+            );
             for (_, line) in refused {
                 out.note(&format!("  {line}"));
             }

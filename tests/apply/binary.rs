@@ -28,17 +28,51 @@ fn apply_args<'a>(url: &'a str, schema: &'a str, extra: &[&'a str]) -> Vec<&'a s
     a
 }
 
-fn spawn(args: &[&str]) -> Child {
-    command(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn schemadiff")
+/// A running `schemadiff`, killed and reaped if a test returns early.
+struct Proc(Option<Child>);
+
+impl Proc {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("running")
+    }
 }
 
-fn finish(child: Child) -> Run {
-    let out = child.wait_with_output().expect("wait");
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn spawn(args: &[&str]) -> Proc {
+    let child = command(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn schemadiff");
+    Proc(Some(child))
+}
+
+/// Run to the end; also return the process id (scratch databases are named after it).
+fn run_with_pid(args: &[&str]) -> (Run, u32) {
+    let mut p = spawn(args);
+    let pid = p.child().id();
+    (finish(p), pid)
+}
+
+fn scratch_left(pid: u32) -> String {
+    format!("SELECT count(*) FROM pg_database WHERE datname LIKE 'schemadiff\\_dev\\_{pid}\\_%'")
+}
+
+fn finish(mut p: Proc) -> Run {
+    let out =
+        p.0.take()
+            .expect("running")
+            .wait_with_output()
+            .expect("wait");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -46,7 +80,8 @@ fn finish(child: Child) -> Run {
     }
 }
 
-const ADVISORY_HELD: &str = "SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+const ADVISORY_HELD: &str =
+    "SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'schemadiff' \
      AND a.datname = current_database())";
 
@@ -71,10 +106,18 @@ pub fn two_applies_at_once(h: &Harness) -> Result<(), Failed> {
         &["--lock-timeout", "300ms", "--lock-attempts", "100"],
     ));
     if !rt.block_on(wait_until(&db, ADVISORY_HELD, Duration::from_secs(30))) {
-        return Err(format!("the first apply never took the lock: {}", finish(first).show()).into());
+        return Err(format!(
+            "the first apply never took the lock: {}",
+            finish(first).show()
+        )
+        .into());
     }
     let second = schemadiff(&apply_args(&u, &s, &["--lock-wait", "500ms"]));
-    if second.code != 1 || !second.stderr.contains("another schemadiff apply holds the lock") {
+    if second.code != 1
+        || !second
+            .stderr
+            .contains("another schemadiff apply holds the lock")
+    {
         return Err(format!("second apply should stop cleanly:\n{}", second.show()).into());
     }
     let third = spawn(&apply_args(&u, &s, &["--lock-wait", "60s"]));
@@ -126,7 +169,7 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize,
         rt.block_on(locker.batch_execute("BEGIN; SELECT count(*) FROM t"))?;
     }
     let mut child = spawn(&apply_args(&u, &s, &["--lock-timeout", "20s"]));
-    let stderr = child.stderr.take().expect("stderr");
+    let stderr = child.child().stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     let mut seen = Vec::new();
     let mut total = 0;
@@ -134,7 +177,10 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize,
         Some(k) => {
             while let Some(Ok(line)) = lines.next() {
                 let progress = line.starts_with('[');
-                if let Some(n) = line.strip_prefix("applying ").and_then(|r| r.strip_suffix(" steps")) {
+                if let Some(n) = line
+                    .strip_prefix("applying ")
+                    .and_then(|r| r.strip_suffix(" steps"))
+                {
                     total = n.parse().unwrap_or(0);
                 }
                 seen.push(line);
@@ -147,13 +193,12 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize,
             let blocked = "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'schemadiff' \
                  AND datname = current_database() AND wait_event_type = 'Lock')";
             if !rt.block_on(wait_until(&db, blocked, Duration::from_secs(60))) {
-                let _ = child.kill();
                 return Err("apply never blocked on the held lock".into());
             }
         }
     }
-    child.kill()?; // SIGKILL
-    let _ = child.wait();
+    child.child().kill()?; // SIGKILL
+    child.child().wait()?;
     if k.is_none() {
         rt.block_on(locker.batch_execute("COMMIT"))?;
     }
@@ -164,7 +209,12 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize,
     }
     let plan = schemadiff(&["plan", "--url", &u, "--schema", &s, "--detailed-exitcode"]);
     if plan.code != 0 {
-        return Err(format!("not converged after the rerun: {}\n{}", plan.show(), context()).into());
+        return Err(format!(
+            "not converged after the rerun: {}\n{}",
+            plan.show(),
+            context()
+        )
+        .into());
     }
     let after = rt.block_on(checksum(&db, "t"));
     if after != rows {
@@ -173,7 +223,12 @@ fn kill_then_rerun(h: &Harness, k: Option<usize>, label: &str) -> Result<(usize,
     let left = rerun
         .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("applying ")?.strip_suffix(" steps")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("applying ")?
+                .strip_suffix(" steps")?
+                .parse()
+                .ok()
+        })
         .unwrap_or(0);
     rt.block_on(h.drop_db(&db));
     Ok((total, left))
@@ -238,7 +293,7 @@ pub fn dry_run_leaves_target_untouched(h: &Harness) -> Result<(), Failed> {
     let rows = rt.block_on(checksum(&db, "t"));
     let dir = schema_dir(KILL_AFTER);
     let (u, s) = (url(h, &db), dir.path().display().to_string());
-    let r = schemadiff(&["apply", "--url", &u, "--schema", &s, "--dry-run"]);
+    let (r, pid) = run_with_pid(&["apply", "--url", &u, "--schema", &s, "--dry-run"]);
     let ok = r.code == 0
         && r.stdout.contains("Dry run on a scratch database")
         && r.stdout.contains("[1/")
@@ -251,10 +306,7 @@ pub fn dry_run_leaves_target_untouched(h: &Harness) -> Result<(), Failed> {
     if rt.block_on(fingerprint(&db)) != before || rt.block_on(checksum(&db, "t")) != rows {
         return Err("the dry run changed the target".into());
     }
-    let left = rt.block_on(scalar_i64(
-        &db,
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'schemadiff_dev_%'",
-    ));
+    let left = rt.block_on(scalar_i64(&db, &scratch_left(pid)));
     if left != 0 {
         return Err(format!("{left} scratch database(s) left behind").into());
     }
@@ -279,7 +331,7 @@ pub fn dry_run_failure_cleans_up(h: &Harness) -> Result<(), Failed> {
     std::fs::write(&plan_file, serde_json::to_string(&plan)?)?;
     let schema = schema_dir("CREATE TABLE t (id int PRIMARY KEY);");
     let (u, s) = (url(h, &db), schema.path().display().to_string());
-    let r = schemadiff(&[
+    let (r, pid) = run_with_pid(&[
         "apply",
         "--url",
         &u,
@@ -292,10 +344,7 @@ pub fn dry_run_failure_cleans_up(h: &Harness) -> Result<(), Failed> {
     if r.code != 1 || !r.stderr.contains("42701") || !r.stderr.contains("dry_run_failed") {
         return Err(format!("the failing step should be reported:\n{}", r.show()).into());
     }
-    let left = rt.block_on(scalar_i64(
-        &db,
-        "SELECT count(*) FROM pg_database WHERE datname LIKE 'schemadiff_dev_%'",
-    ));
+    let left = rt.block_on(scalar_i64(&db, &scratch_left(pid)));
     if left != 0 || rt.block_on(fingerprint(&db)) != before {
         return Err(format!("{left} scratch database(s) left, or the target changed").into());
     }

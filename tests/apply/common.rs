@@ -26,7 +26,10 @@ impl Run {
 }
 
 pub fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("schemadiff-apply-test-cache-{}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "schemadiff-apply-test-cache-{}",
+        std::process::id()
+    ))
 }
 
 /// The binary, ready to run with test environment.
@@ -72,10 +75,12 @@ pub fn desired(dir: &Path) -> Desired {
 
 /// Every hazard allowed, short metadata timeouts, quick retries.
 pub fn quick(lock_ms: u64, attempts: u32) -> ApplyOptions {
-    let mut budgets = Budgets::default();
-    budgets.metadata = Timeouts {
-        lock: Duration::from_millis(lock_ms),
-        statement: Duration::from_secs(60),
+    let budgets = Budgets {
+        metadata: Timeouts {
+            lock: Duration::from_millis(lock_ms),
+            statement: Duration::from_secs(60),
+        },
+        ..Budgets::default()
     };
     ApplyOptions {
         allowed: Hazard::ALL.into_iter().collect(),

@@ -251,7 +251,9 @@ pub fn unique_build_on_duplicates_is_data_dependent(h: &Harness) -> Result<(), F
         })
         .await;
         match result {
-            Err(ApplyError::DataDependent { index: 1, reason, .. }) if reason.contains("23505") => {}
+            Err(ApplyError::DataDependent {
+                index: 1, reason, ..
+            }) if reason.contains("23505") => {}
             other => return Err(format!("expected a data_dependent failure: {other:?}").into()),
         }
         let left = scalar_i64(
