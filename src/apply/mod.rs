@@ -126,9 +126,10 @@ pub enum Progress<'a> {
     Started {
         total: usize,
     },
-    /// An attempt at the group that starts with step `index` begins.
+    /// An attempt at the group of steps `index..=last` begins.
     Running {
         index: usize,
+        last: usize,
         total: usize,
         step: &'a Step,
         attempt: u32,

@@ -59,6 +59,7 @@ impl Session<'_> {
             loop {
                 progress(Progress::Running {
                     index: group[0] + 1,
+                    last: group[group.len() - 1] + 1,
                     total,
                     step: &plan.steps[group[0]],
                     attempt,

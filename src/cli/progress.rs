@@ -48,6 +48,7 @@ impl Reporter {
             }
             Progress::Running {
                 index,
+                last,
                 step,
                 attempt,
                 ..
@@ -58,8 +59,13 @@ impl Reporter {
                     } else {
                         String::new()
                     };
+                    let steps = if last > index {
+                        format!("steps {index}-{last} (one transaction)")
+                    } else {
+                        format!("step {index}")
+                    };
                     bar.set_message(format!(
-                        "step {index}: {} {}{again}",
+                        "{steps}: {} {}{again}",
                         step.action.as_str(),
                         step.object
                     ));
