@@ -259,8 +259,10 @@ fn generated_expression_changes() {
         .iter()
         .any(|s| s.hazards.iter().any(|h| h.kind == Hazard::DataLoss)));
     let pos = |sql: &str| p.steps.iter().position(|s| s.sql.starts_with(sql)).unwrap();
-    assert!(pos("DROP INDEX public.t_g_idx") < pos("ALTER TABLE public.t DROP COLUMN g"));
-    assert!(pos("ALTER TABLE public.t ADD COLUMN g") < pos("CREATE INDEX t_g_idx"));
+    assert!(
+        pos("DROP INDEX CONCURRENTLY public.t_g_idx") < pos("ALTER TABLE public.t DROP COLUMN g")
+    );
+    assert!(pos("ALTER TABLE public.t ADD COLUMN g") < pos("CREATE INDEX CONCURRENTLY t_g_idx"));
     assert_eq!(
         p.steps
             .iter()

@@ -8,6 +8,7 @@ mod default_acl;
 mod deps;
 pub mod hazard;
 mod index;
+mod online;
 mod partition;
 mod partition_bound;
 mod partition_steps;
