@@ -417,6 +417,7 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
         } else {
             out.push(
                 step("SET NOT NULL".into(), "made NOT NULL".into())
+                    .alone()
                     .hazard(
                         Hazard::ValidationScan,
                         format!("all of {tname} is read to check {} for NULLs", c.name),

@@ -36,6 +36,12 @@ fn adding_columns_to_an_existing_table() {
             .generated("(id * 2)")
             .column("required", "text")
             .not_null()
+            .column("counter", "integer")
+            .not_null()
+            .default("nextval('public.t_counter_seq'::regclass)")
+    })
+    .sequence("public.t_counter_seq", |s| {
+        s.data_type("integer").owned_by("public.t", "counter")
     })
     .sequence("public.t_seq_seq", |s| {
         s.identity().owned_by("public.t", "seq")
@@ -59,6 +65,11 @@ fn adding_columns_to_an_existing_table() {
     assert_eq!(
         hazards_of(&p, "ALTER TABLE public.t ADD COLUMN double_id"),
         [Hazard::TableRewrite]
+    );
+    assert_eq!(
+        hazards_of(&p, "ALTER TABLE public.t ADD COLUMN counter"),
+        [Hazard::TableRewrite],
+        "a serial column: nextval() is volatile"
     );
     assert_eq!(
         hazards_of(&p, "ALTER TABLE public.t ADD COLUMN required"),

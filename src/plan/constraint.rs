@@ -115,7 +115,7 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
                 && partitioned(ctx, table)
                 && ctx.from.server_version < 180000;
             if fk_on_partitioned && c.validated {
-                out.push(breaks(validated_fk(step(plain(false)), table, c)));
+                out.push(breaks(validated_fk(step(plain(false)).alone(), table, c)));
                 return;
             }
             out.push(breaks(step(plain(true)).alone()));
@@ -158,7 +158,9 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
             }
             None => out.push(breaks(key_in_place(step(plain(false)), table, c))),
         },
-        ConstraintKind::Exclude => out.push(breaks(key_in_place(step(plain(false)), table, c))),
+        ConstraintKind::Exclude => {
+            out.push(breaks(key_in_place(step(plain(false)).alone(), table, c)))
+        }
     }
 }
 

@@ -162,14 +162,15 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
             .tables
             .get(&ix.table)
             .is_some_and(|t| t.partition_by.is_some());
-        Draft::new(
+        let d = Draft::new(
             Phase::CreateIndex,
             id.clone(),
             Action::Create,
             create_index(ix, name)?,
             reason,
-        )
-        .hazard_if(
+        );
+        // a build over existing rows holds its lock to commit: nothing else shares it
+        if existing { d.alone() } else { d }.hazard_if(
             existing,
             Hazard::IndexBuild,
             if partitions {

@@ -349,3 +349,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "online_tests.rs"]
+mod shape_tests;
