@@ -156,7 +156,7 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
                     .needs(ctx.needs_in_to(&id)),
                 ));
             }
-            None => out.push(breaks(key_in_place(step(plain(false)), table, c))),
+            None => out.push(breaks(key_in_place(step(plain(false)).alone(), table, c))),
         },
         ConstraintKind::Exclude => {
             out.push(breaks(key_in_place(step(plain(false)).alone(), table, c)))
