@@ -330,7 +330,13 @@ fn replace(ctx: &Ctx, old: &Index, new: &Index, out: &mut Steps) -> Result<(), P
              transactions on the table while reads and writes continue",
         )
         .needs([old_id.clone()])
-        .releases(ctx.rests_on_in_from(&old_id)),
+        // its columns stay with their type (see `survives`): a NOT NULL or default change
+        // on them need not wait for it
+        .releases(
+            ctx.rests_on_in_from(&old_id)
+                .into_iter()
+                .filter(|x| !matches!(x, ObjectId::Column { .. })),
+        ),
     );
     Ok(())
 }

@@ -434,6 +434,18 @@ fn a_changed_index_is_built_before_the_old_one_goes() {
     );
     assert!(drop < retype && retype < build, "{}", render(&p));
 
+    // its column made NOT NULL in the same plan: still built beside the old one
+    let mut nn = indexed("CREATE INDEX ON public.t USING btree (b, a)", "text");
+    nn.tables.get_mut(&qn("public.t")).unwrap().columns[1].not_null = true;
+    let p = plan(&from, &nn);
+    let rename = pos(&p, "ALTER INDEX public.t_b_idx RENAME TO schemadiff_old_t_b_idx");
+    let build = pos(
+        &p,
+        "CREATE INDEX CONCURRENTLY t_b_idx ON public.t USING btree (b, a)",
+    );
+    let gone = pos(&p, "DROP INDEX CONCURRENTLY public.schemadiff_old_t_b_idx");
+    assert!(rename < build && build < gone, "{}", render(&p));
+
     // an INVALID old index serves no query: dropped, then built
     let mut broken = indexed("CREATE INDEX ON public.t USING btree (b)", "text");
     broken.indexes.get_mut(&qn("public.t_b_idx")).unwrap().valid = false;
