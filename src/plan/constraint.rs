@@ -99,8 +99,11 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
         }
         sql
     };
-    if !existing {
-        out.push(step(plain(!c.validated)));
+    // PostgreSQL 18's NOT ENFORCED constraint checks nothing, so it reads nothing; it can be
+    // neither NOT VALID nor validated
+    let not_enforced = c.definition.ends_with(" NOT ENFORCED");
+    if !existing || not_enforced {
+        out.push(step(plain(!c.validated && !not_enforced)));
         return;
     }
     let breaks = |d: Draft| {

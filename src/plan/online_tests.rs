@@ -277,6 +277,20 @@ fn a_declared_not_valid_constraint_stays_not_valid() {
 }
 
 #[test]
+fn a_not_enforced_constraint_is_added_as_is() {
+    let from = sessions(|t| t).server_version(180000).build();
+    let to = sessions(|t| t.check("s_n_check", &["n"], "CHECK ((n > 0)) NOT ENFORCED"))
+        .server_version(180000)
+        .build();
+    let p = plan(&from, &to);
+    assert_eq!(
+        sqls(&p),
+        ["ALTER TABLE public.s ADD CONSTRAINT s_n_check CHECK ((n > 0)) NOT ENFORCED"]
+    );
+    assert!(kinds(&p.steps[0]).is_empty());
+}
+
+#[test]
 fn new_tables_keep_plain_forms_in_one_transaction() {
     let from = CatalogBuilder::new()
         .schema("public")
@@ -438,7 +452,10 @@ fn a_changed_index_is_built_before_the_old_one_goes() {
     let mut nn = indexed("CREATE INDEX ON public.t USING btree (b, a)", "text");
     nn.tables.get_mut(&qn("public.t")).unwrap().columns[1].not_null = true;
     let p = plan(&from, &nn);
-    let rename = pos(&p, "ALTER INDEX public.t_b_idx RENAME TO schemadiff_old_t_b_idx");
+    let rename = pos(
+        &p,
+        "ALTER INDEX public.t_b_idx RENAME TO schemadiff_old_t_b_idx",
+    );
     let build = pos(
         &p,
         "CREATE INDEX CONCURRENTLY t_b_idx ON public.t USING btree (b, a)",
