@@ -4,7 +4,7 @@
 //! constraint. Reports failed writes (must be 0), the longest time any write took (how long
 //! a writer was blocked), p50/p99, and the apply's total and per-step times.
 //!
-//! `cargo bench --bench online [-- --rows N --writers N]` (or `scripts/bench.sh online`).
+//! `cargo bench --bench online_load [-- --rows N --writers N]` (or `scripts/bench.sh online`).
 
 use schemadiff::apply::ApplyOptions;
 use schemadiff::embedded::EmbeddedCluster;

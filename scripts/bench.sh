@@ -19,6 +19,6 @@ scripts/ensure-postgres.sh >/dev/null
 if [ "${1:-}" = online ]; then
     # the issue-4 load benchmark: `scripts/bench.sh online [--rows N --writers N]`
     shift
-    exec cargo bench --bench online -- "$@"
+    exec cargo bench --bench online_load -- "$@"
 fi
 exec cargo bench --bench bench -- "$@"

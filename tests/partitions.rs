@@ -79,6 +79,43 @@ async fn connect_with_notices(
     Ok((client, notices))
 }
 
+/// Run `plan` step by step: consecutive transactional steps that are not `alone` share a
+/// transaction, every other step runs on its own; the first failure rolls back its group.
+async fn run_like_apply(client: &Client, plan: &Plan) -> Result<(), String> {
+    let run = async |sql: &str| {
+        client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| describe_error(&e))
+    };
+    run("SET client_min_messages = debug1").await?;
+    let mut in_tx = false;
+    for step in &plan.steps {
+        if in_tx && (step.alone || !step.transactional) {
+            run("COMMIT").await?;
+            in_tx = false;
+        }
+        if step.transactional && !in_tx {
+            run("BEGIN").await?;
+            in_tx = true;
+        }
+        if let Err(e) = run(&step.sql).await {
+            if in_tx {
+                let _ = client.batch_execute("ROLLBACK").await;
+            }
+            return Err(e);
+        }
+        if in_tx && step.alone {
+            run("COMMIT").await?;
+            in_tx = false;
+        }
+    }
+    if in_tx {
+        run("COMMIT").await?;
+    }
+    run("RESET client_min_messages").await
+}
+
 /// A fresh database loaded with `sql`, and its catalog.
 async fn database(env: &Env, label: &str, sql: &str) -> Result<(ConnTarget, Catalog), Failed> {
     let target = env.harness.fresh_db(label).await;
@@ -93,8 +130,9 @@ async fn database(env: &Env, label: &str, sql: &str) -> Result<(ConnTarget, Cata
     Ok((target, cat))
 }
 
-/// Plan `live` towards `desired`, run every step in one transaction on the live database
-/// with DEBUG1 notices on, and return the plan, the notices and the outcome.
+/// Plan `live` towards `desired`, run the steps on the live database as apply groups them
+/// (consecutive transactional steps in one transaction, the others alone) with DEBUG1
+/// notices on, and return the plan, the notices and the outcome.
 async fn apply(
     env: &Env,
     label: &str,
@@ -107,20 +145,7 @@ async fn apply(
     env.harness.drop_db(&dev).await;
     let plan = build(&from, &to, &PlanOptions::default()).map_err(|e| e.to_string())?;
     let (client, notices) = connect_with_notices(&target).await?;
-    let mut script = String::from("BEGIN; SET LOCAL client_min_messages = debug1;\n");
-    for step in &plan.steps {
-        assert!(step.transactional, "{}", step.sql);
-        script.push_str(&step.sql);
-        script.push_str(";\n");
-    }
-    script.push_str("COMMIT;");
-    let outcome = match client.batch_execute(&script).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(describe_error(&e))
-        }
-    };
+    let outcome = run_like_apply(&client, &plan).await;
     let seen = notices.lock().unwrap().clone();
     let applied = outcome.is_ok();
     let mut result = check(&client, &plan, seen, outcome).await;

@@ -71,24 +71,25 @@ fn plan(from: &Catalog, to: &Catalog) -> Result<Plan, Failed> {
     build(from, to, &PlanOptions::default()).map_err(|e| format!("planning failed: {e}").into())
 }
 
-/// Run the plan like apply will: consecutive transactional steps in one transaction,
-/// the others alone.
+/// Run the plan like apply will: consecutive transactional steps that are not `alone` in
+/// one transaction, every other step in a transaction of its own (or none, when it is not
+/// transactional).
 async fn execute(client: &Client, plan: &Plan) -> Result<(), Failed> {
     let mut in_tx = false;
     for step in &plan.steps {
+        if in_tx && (step.alone || !step.transactional) {
+            client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(|e| describe_error(&e))?;
+            in_tx = false;
+        }
         if step.transactional && !in_tx {
             client
                 .batch_execute("BEGIN")
                 .await
                 .map_err(|e| describe_error(&e))?;
             in_tx = true;
-        }
-        if !step.transactional && in_tx {
-            client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(|e| describe_error(&e))?;
-            in_tx = false;
         }
         if let Err(e) = client.batch_execute(&step.sql).await {
             let _ = client.batch_execute("ROLLBACK").await;
@@ -99,6 +100,13 @@ async fn execute(client: &Client, plan: &Plan) -> Result<(), Failed> {
                 script(plan)
             )
             .into());
+        }
+        if in_tx && step.alone {
+            client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(|e| describe_error(&e))?;
+            in_tx = false;
         }
     }
     if in_tx {

@@ -3,9 +3,10 @@
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
 use super::deps::relation_name;
+use super::online::{not_null_check_name, not_null_through_check};
 use super::sql::{collation, column_spec, generated_when, identity_clause};
 use super::typechange::{classify, default_is_volatile};
-use super::{Action, Hazard};
+use super::{Action, Budget, Hazard};
 use crate::catalog::{Catalog, Column, Identity, ObjectId, QualName, Table};
 use std::collections::BTreeSet;
 
@@ -409,24 +410,29 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
 
     // ALTER COLUMN c SET NOT NULL / DROP NOT NULL
     if f.not_null != c.not_null {
-        out.push(if c.not_null {
-            step("SET NOT NULL".into(), "made NOT NULL".into())
-                .hazard(
-                    Hazard::ValidationScan,
-                    format!("all of {tname} is read to check {} for NULLs", c.name),
-                )
-                .hazard(
-                    Hazard::DataDependent,
-                    format!("fails if {} holds NULLs", c.name),
-                )
-                .hazard(
-                    Hazard::AccessExclusiveLock,
-                    format!("reads and writes of {tname} wait for the scan"),
-                )
-                .alters([id.clone()])
+        if !c.not_null {
+            out.push(step("DROP NOT NULL".into(), "NOT NULL removed".into()).alters([id.clone()]));
+        } else if not_null_through_check(ctx, &t.name).contains(&c.name) {
+            set_not_null_online(ctx, t, c, out);
         } else {
-            step("DROP NOT NULL".into(), "NOT NULL removed".into()).alters([id.clone()])
-        });
+            out.push(
+                step("SET NOT NULL".into(), "made NOT NULL".into())
+                    .alone()
+                    .hazard(
+                        Hazard::ValidationScan,
+                        format!("all of {tname} is read to check {} for NULLs", c.name),
+                    )
+                    .hazard(
+                        Hazard::DataDependent,
+                        format!("fails if {} holds NULLs", c.name),
+                    )
+                    .hazard(
+                        Hazard::AccessExclusiveLock,
+                        format!("reads and writes of {tname} wait for the scan"),
+                    )
+                    .alters([id.clone()]),
+            );
+        }
     }
 
     // ALTER COLUMN c ADD GENERATED … AS IDENTITY (…) / SET GENERATED … SET option …
@@ -461,6 +467,104 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
         f.comment.as_ref(),
         c.comment.as_ref(),
     ));
+}
+
+/// `SET NOT NULL` on a live table through a validated check (C14), each statement
+/// committed before the next, so the table is never read under ACCESS EXCLUSIVE:
+///
+/// ```sql
+/// ALTER TABLE t ADD CONSTRAINT schemadiff_tmp_nn_c CHECK (c IS NOT NULL) NOT VALID;  -- alone
+/// ALTER TABLE t VALIDATE CONSTRAINT schemadiff_tmp_nn_c;  -- alone, validation budget
+/// ALTER TABLE t ALTER COLUMN c SET NOT NULL;  -- no scan: the check proves it
+/// ALTER TABLE t DROP CONSTRAINT schemadiff_tmp_nn_c;
+/// ```
+///
+/// A check a previous, interrupted run left is taken over: validated if it is not yet,
+/// then used and dropped.
+fn set_not_null_online(ctx: &Ctx, t: &Table, c: &Column, out: &mut Steps) {
+    let id = col_id(t, c);
+    let tname = &t.name;
+    let tmp = not_null_check_name(&c.name);
+    let tmp_id = ObjectId::Constraint {
+        table: tname.clone(),
+        name: tmp.clone(),
+    };
+    let table_id = ObjectId::Table {
+        name: tname.clone(),
+    };
+    let left = ctx
+        .from
+        .tables
+        .get(tname)
+        .and_then(|f| f.constraints.get(&tmp));
+    let step = |phase: Phase, object: &ObjectId, action: Action, sql: String, reason: &str| {
+        Draft::new(phase, object.clone(), action, sql, reason)
+    };
+    if left.is_none() {
+        out.push(
+            step(
+                Phase::AddConstraint,
+                &tmp_id,
+                Action::Create,
+                format!(
+                    "ALTER TABLE {tname} ADD CONSTRAINT {tmp} CHECK ({} IS NOT NULL) NOT VALID",
+                    c.name
+                ),
+                "made NOT NULL: a temporary check rejects new NULLs",
+            )
+            .alone()
+            .creates([tmp_id.clone()])
+            .needs([table_id]),
+        );
+    }
+    if !left.is_some_and(|k| k.validated) {
+        out.push(
+            step(
+                Phase::Validate,
+                &tmp_id,
+                Action::Alter,
+                format!("ALTER TABLE {tname} VALIDATE CONSTRAINT {tmp}"),
+                "made NOT NULL: the temporary check is proved over existing rows",
+            )
+            .alone()
+            .budget(Budget::Validation)
+            .hazard(
+                Hazard::ValidationScan,
+                format!(
+                    "all of {tname} is read to check {} for NULLs; reads and writes continue",
+                    c.name
+                ),
+            )
+            .hazard(
+                Hazard::DataDependent,
+                format!("fails if {} holds NULLs", c.name),
+            )
+            .alters([tmp_id.clone()]),
+        );
+    }
+    out.push(
+        step(
+            Phase::AlterTable,
+            &id,
+            Action::Alter,
+            format!("ALTER TABLE {tname} ALTER COLUMN {} SET NOT NULL", c.name),
+            "made NOT NULL (the validated check spares the scan)",
+        )
+        .needs(ctx.needs_in_to(&id))
+        .needs([tmp_id.clone()])
+        .releases(ctx.released_by_alter(&id))
+        .alters([id.clone()]),
+    );
+    out.push(
+        step(
+            Phase::DropConstraint,
+            &tmp_id,
+            Action::Drop,
+            format!("ALTER TABLE {tname} DROP CONSTRAINT {tmp}"),
+            "made NOT NULL: the temporary check is no longer needed",
+        )
+        .needs([id]),
+    );
 }
 
 /// `SET GENERATED {ALWAYS | BY DEFAULT} SET INCREMENT BY i SET MINVALUE m …` with only what

@@ -36,6 +36,12 @@ fn adding_columns_to_an_existing_table() {
             .generated("(id * 2)")
             .column("required", "text")
             .not_null()
+            .column("counter", "integer")
+            .not_null()
+            .default("nextval('public.t_counter_seq'::regclass)")
+    })
+    .sequence("public.t_counter_seq", |s| {
+        s.data_type("integer").owned_by("public.t", "counter")
     })
     .sequence("public.t_seq_seq", |s| {
         s.identity().owned_by("public.t", "seq")
@@ -59,6 +65,11 @@ fn adding_columns_to_an_existing_table() {
     assert_eq!(
         hazards_of(&p, "ALTER TABLE public.t ADD COLUMN double_id"),
         [Hazard::TableRewrite]
+    );
+    assert_eq!(
+        hazards_of(&p, "ALTER TABLE public.t ADD COLUMN counter"),
+        [Hazard::TableRewrite],
+        "a serial column: nextval() is volatile"
     );
     assert_eq!(
         hazards_of(&p, "ALTER TABLE public.t ADD COLUMN required"),
@@ -259,8 +270,10 @@ fn generated_expression_changes() {
         .iter()
         .any(|s| s.hazards.iter().any(|h| h.kind == Hazard::DataLoss)));
     let pos = |sql: &str| p.steps.iter().position(|s| s.sql.starts_with(sql)).unwrap();
-    assert!(pos("DROP INDEX public.t_g_idx") < pos("ALTER TABLE public.t DROP COLUMN g"));
-    assert!(pos("ALTER TABLE public.t ADD COLUMN g") < pos("CREATE INDEX t_g_idx"));
+    assert!(
+        pos("DROP INDEX CONCURRENTLY public.t_g_idx") < pos("ALTER TABLE public.t DROP COLUMN g")
+    );
+    assert!(pos("ALTER TABLE public.t ADD COLUMN g") < pos("CREATE INDEX CONCURRENTLY t_g_idx"));
     assert_eq!(
         p.steps
             .iter()

@@ -1,6 +1,6 @@
 use crate::catalog::builder::{CatalogBuilder, TableBuilder};
 use crate::plan::testkit::{plan, render};
-use crate::plan::{Action, Hazard};
+use crate::plan::{Action, Budget, Hazard};
 
 fn with_table(f: impl FnOnce(TableBuilder) -> TableBuilder) -> CatalogBuilder {
     CatalogBuilder::new()
@@ -112,14 +112,38 @@ fn constraint_changes_on_an_existing_table() {
         kinds("ALTER TABLE public.t ADD CONSTRAINT t_a_check"),
         [Hazard::BackwardIncompatible]
     );
+    // a primary key on a live table: its unique index is built concurrently, then attached
     assert_eq!(
-        kinds("ALTER TABLE public.t ADD CONSTRAINT t_pkey"),
+        kinds("CREATE UNIQUE INDEX CONCURRENTLY t_pkey ON public.t USING btree (a)"),
+        [
+            Hazard::IndexBuild,
+            Hazard::NonTransactional,
+            Hazard::DataDependent
+        ]
+    );
+    assert_eq!(
+        kinds("ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_pkey"),
+        [Hazard::BackwardIncompatible]
+    );
+    // no online form for an exclusion constraint
+    assert_eq!(
+        kinds("ALTER TABLE public.t ADD CONSTRAINT t_b_excl"),
         [
             Hazard::IndexBuild,
             Hazard::AccessExclusiveLock,
             Hazard::DataDependent,
             Hazard::BackwardIncompatible
         ]
+    );
+    // a check on a live table: NOT VALID alone, then VALIDATE alone, without the exclusive lock
+    let b_small = |sql: &str| p.steps.iter().find(|s| s.sql == sql).unwrap();
+    let add = b_small("ALTER TABLE public.t ADD CONSTRAINT b_small CHECK ((b < 1000)) NOT VALID");
+    assert!(add.transactional && add.alone && add.budget == Budget::Metadata);
+    let validate = b_small("ALTER TABLE public.t VALIDATE CONSTRAINT b_small");
+    assert!(validate.transactional && validate.alone && validate.budget == Budget::Validation);
+    assert_eq!(
+        kinds("ALTER TABLE public.t VALIDATE CONSTRAINT b_small"),
+        [Hazard::ValidationScan, Hazard::DataDependent]
     );
     assert_eq!(
         kinds("ALTER TABLE public.t VALIDATE CONSTRAINT t_p_fkey"),
@@ -165,8 +189,10 @@ fn foreign_keys_follow_a_replaced_key() {
         [
             "ALTER TABLE public.child DROP CONSTRAINT child_parent_fkey",
             "ALTER TABLE public.parent DROP CONSTRAINT parent_pkey",
-            "ALTER TABLE public.parent ADD CONSTRAINT parent_pkey PRIMARY KEY (id) INCLUDE (x)",
-            "ALTER TABLE public.child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent) REFERENCES public.parent(id)",
+            "CREATE UNIQUE INDEX CONCURRENTLY parent_pkey ON public.parent USING btree (id) INCLUDE (x)",
+            "ALTER TABLE public.parent ADD CONSTRAINT parent_pkey PRIMARY KEY USING INDEX parent_pkey",
+            "ALTER TABLE public.child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent) REFERENCES public.parent(id) NOT VALID",
+            "ALTER TABLE public.child VALIDATE CONSTRAINT child_parent_fkey",
         ]
     );
 }

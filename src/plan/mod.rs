@@ -8,6 +8,7 @@ mod default_acl;
 mod deps;
 pub mod hazard;
 mod index;
+mod online;
 mod partition;
 mod partition_bound;
 mod partition_steps;
@@ -105,7 +106,7 @@ pub struct Step {
     /// The difference this step resolves, in a short sentence.
     pub reason: String,
     /// False for statements PostgreSQL refuses inside a transaction block
-    /// (`CREATE INDEX CONCURRENTLY`, `ALTER TYPE ... ADD VALUE` before use, ...).
+    /// (`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`).
     pub transactional: bool,
     /// True when the step must not share a transaction with other steps: it commits before
     /// the next step starts (`ADD ... NOT VALID` before its `VALIDATE`, an enum label before

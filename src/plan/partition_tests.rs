@@ -361,7 +361,7 @@ fn a_detached_partition_owns_what_it_inherited() {
                 "ALTER TABLE public.h_2024_01 DROP CONSTRAINT h_id_check"
             )
     );
-    assert!(detach < position(&p, "DROP INDEX public.h_2024_01_note_idx"));
+    assert!(detach < position(&p, "DROP INDEX CONCURRENTLY public.h_2024_01_note_idx"));
     assert!(
         !p.steps.iter().any(|s| s.sql.contains("h_2024_01_pkey")),
         "the key it inherited is its own once detached: {}",

@@ -146,6 +146,13 @@ pub(crate) fn create_index(index: &Index, name: &Ident) -> Result<String, PlanEr
     Ok(format!("{}{name} {rest}", &def[..at]))
 }
 
+/// `CREATE [UNIQUE] INDEX CONCURRENTLY name ON ...`.
+pub(crate) fn create_index_concurrently(index: &Index, name: &Ident) -> Result<String, PlanError> {
+    let plain = create_index(index, name)?;
+    let at = plain.find("INDEX ").expect("create_index prints INDEX") + "INDEX ".len();
+    Ok(format!("{}CONCURRENTLY {}", &plain[..at], &plain[at..]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +177,10 @@ mod tests {
         assert_eq!(
             create_index(ix, &Ident::from("Odd Name")).unwrap(),
             "CREATE UNIQUE INDEX \"Odd Name\" ON public.t USING btree (a)"
+        );
+        assert_eq!(
+            create_index_concurrently(ix, &Ident::from("INDEX x")).unwrap(),
+            "CREATE UNIQUE INDEX CONCURRENTLY \"INDEX x\" ON public.t USING btree (a)"
         );
         let cat = CatalogBuilder::new()
             .index(

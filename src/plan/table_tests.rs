@@ -369,9 +369,13 @@ fn reused_names(before: bool) -> Catalog {
 fn a_name_is_freed_before_another_kind_takes_it() {
     let p = plan(&reused_names(true), &reused_names(false));
     insta::assert_snapshot!(render(&p));
-    assert!(position(&p, "DROP INDEX public.thing") < position(&p, "CREATE TABLE public.thing"));
+    assert!(
+        position(&p, "DROP INDEX CONCURRENTLY public.thing")
+            < position(&p, "CREATE TABLE public.thing")
+    );
     assert!(position(&p, "DROP TABLE public.status") < position(&p, "CREATE TYPE public.status"));
     assert!(
-        position(&p, "ALTER TABLE public.u DROP CONSTRAINT u_k") < position(&p, "CREATE INDEX u_k")
+        position(&p, "ALTER TABLE public.u DROP CONSTRAINT u_k")
+            < position(&p, "CREATE INDEX CONCURRENTLY u_k")
     );
 }

@@ -24,6 +24,11 @@ pub(crate) fn render(plan: &Plan) -> String {
         ));
         if !s.transactional {
             out.push_str(" [outside a transaction]");
+        } else if s.alone {
+            out.push_str(" [alone]");
+        }
+        if s.budget != super::Budget::Metadata {
+            out.push_str(&format!(" [budget {}]", s.budget.as_str()));
         }
         out.push('\n');
         for h in &s.hazards {

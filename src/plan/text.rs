@@ -69,7 +69,7 @@ fn read_ident(s: &str) -> Option<(String, &str)> {
 
 /// `(a, "B", c)` at the start of `s` (after the opening parenthesis was consumed): the
 /// identifiers and the rest after `)`. None when an item is not a plain identifier.
-fn read_ident_list(mut s: &str) -> Option<(Vec<Ident>, &str)> {
+pub(crate) fn read_ident_list(mut s: &str) -> Option<(Vec<Ident>, &str)> {
     let mut out = Vec::new();
     loop {
         let (id, rest) = read_ident(s)?;

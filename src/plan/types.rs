@@ -82,8 +82,10 @@ fn create_enum(ctx: &Ctx, e: &EnumType, reason: &str) -> Draft {
     .needs(ctx.needs_in_to(&id))
 }
 
-/// `ALTER TYPE t ADD VALUE 'x' {BEFORE | AFTER} 'y'`, one step per label, outside a
-/// transaction; removed or reordered labels → drop and create when unused.
+/// `ALTER TYPE t ADD VALUE 'x' {BEFORE | AFTER} 'y'`, one step per label, each in a
+/// transaction of its own (PostgreSQL refuses a label in the transaction that added it, so
+/// it commits before any step that uses it); removed or reordered labels → drop and create
+/// when unused.
 fn enums(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     for e in &ctx.diff.enums.added {
         out.push(create_enum(ctx, e, "enum type added"));
@@ -120,7 +122,7 @@ fn enums(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
                             ),
                             format!("label {} added", quote_literal(label)),
                         )
-                        .non_transactional()
+                        .alone()
                         // Adding a label is an expansion: no running code breaks.
                         .alters([id.clone()])
                         .needs(ctx.needs_in_to(&id)),

@@ -14,7 +14,8 @@ fn enum_labels_added_in_the_middle_and_at_both_ends() {
     let to = enum_cat(&["furious", "sad", "meh", "ok", "happy", "ecstatic"]).build();
     let p = plan(&from, &to);
     insta::assert_snapshot!(render(&p));
-    assert!(p.steps.iter().all(|s| !s.transactional));
+    // each label commits in a transaction of its own, before anything can use it
+    assert!(p.steps.iter().all(|s| s.transactional && s.alone));
 }
 
 #[test]

@@ -9,7 +9,7 @@ pub use apply::dry_run;
 pub use human::human;
 pub use markdown::markdown;
 
-use crate::plan::Plan;
+use crate::plan::{Budget, Plan};
 
 /// Output formats of `plan`, `diff` and `drift`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,11 @@ pub fn sql(plan: &Plan, title: &str) -> String {
         ));
         if !step.transactional {
             out.push_str("-- (runs outside a transaction block)\n");
+        } else if step.alone {
+            out.push_str("-- (runs in a transaction of its own)\n");
+        }
+        if step.budget != Budget::Metadata {
+            out.push_str(&format!("-- (timeout budget: {})\n", step.budget.as_str()));
         }
         for h in &step.hazards {
             out.push_str(&format!("-- hazard {}: {}\n", h.kind, h.reason));
