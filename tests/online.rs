@@ -6,7 +6,7 @@
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use schemadiff::apply::{self, ApplyOptions, LockTimeout};
+use schemadiff::apply::{self, ApplyOptions};
 use schemadiff::conn::{describe_error, ConnTarget};
 use schemadiff::introspect::Scope;
 use schemadiff::plan::{Hazard, Plan, PlanOptions};
@@ -239,13 +239,28 @@ fn failed_concurrent_builds_are_repaired(env: Arc<Env>) -> Result<(), Failed> {
             if first.is_ok() {
                 return Err(fail("the build should fail on the duplicate row"));
             }
-            // as if a run had also got to the index and failed there
-            if client
-                .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY t_b_idx ON t (b)")
+            // apply drops the leftover of a build it saw fail
+            let left: i64 = client
+                .query_one(
+                    "SELECT count(*) FROM pg_index WHERE indrelid = 'public.t'::regclass",
+                    &[],
+                )
                 .await
-                .is_ok()
-            {
-                return Err(fail("the build should fail on the duplicate row"));
+                .map_err(|e| describe_error(&e))?
+                .get(0);
+            if left != 0 {
+                return Err(fail(
+                    "apply should drop the INVALID leftover of its failed build",
+                ));
+            }
+            // as if a run had been killed in both builds: their leftovers stay INVALID
+            for sql in [
+                "CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON t (a)",
+                "CREATE UNIQUE INDEX CONCURRENTLY t_b_idx ON t (b)",
+            ] {
+                if client.batch_execute(sql).await.is_ok() {
+                    return Err(fail("the build should fail on the duplicate row"));
+                }
             }
             client
                 .batch_execute("DELETE FROM t WHERE ctid = (SELECT max(ctid) FROM t WHERE a = 1)")
@@ -331,11 +346,12 @@ fn validation_and_builds_let_writers_through(env: Arc<Env>) -> Result<(), Failed
             if sql != expected {
                 return Err(format!("unexpected plan:\n{}", sql.join("\n")).into());
             }
-            let short = ApplyOptions {
-                lock_timeout: LockTimeout(Duration::from_millis(500)),
+            let mut short = ApplyOptions {
                 lock_attempts: 1,
                 ..all_hazards()
             };
+            short.budgets.metadata.lock = Duration::from_millis(500);
+            short.budgets.validation.lock = Duration::from_millis(500);
             let step = |i: usize| {
                 let mut one = p.clone();
                 one.steps = vec![p.steps[i].clone()];
