@@ -5,7 +5,7 @@
 use super::build::{comment_change, Ctx, Draft, Phase, Steps};
 use super::partition::{bounds_name, stays_attached, table_id, Attach};
 use super::partition_bound::implied_check;
-use super::{Action, Hazard, HazardNote};
+use super::{Action, Budget, Hazard, HazardNote};
 use crate::catalog::{Catalog, Column, Ident, ObjectId, QualName, Table};
 use crate::introspect::names::make_object_name;
 use std::collections::BTreeSet;
@@ -216,6 +216,7 @@ pub(crate) fn attach(ctx: &Ctx, table: &QualName, a: &Attach, out: &mut Steps) {
                     a.parent
                 ),
             )
+            .alone()
             .creates([id.clone()])
             .needs(cols),
         );
@@ -251,6 +252,7 @@ pub(crate) fn attach(ctx: &Ctx, table: &QualName, a: &Attach, out: &mut Steps) {
                 format!("ALTER TABLE {table} ADD CONSTRAINT {name} CHECK {expr} NOT VALID"),
                 "a CHECK that implies the partition bound spares ATTACH its scan",
             )
+            .alone()
             .creates([id.clone()])
             .needs(cols),
         );
@@ -262,6 +264,8 @@ pub(crate) fn attach(ctx: &Ctx, table: &QualName, a: &Attach, out: &mut Steps) {
                 format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"),
                 "rows are checked against the bound before the attach, without blocking writes",
             )
+            .alone()
+            .budget(Budget::Validation)
             .hazard(
                 Hazard::ValidationScan,
                 format!("all of {table} is read to check that it fits the bound; reads and writes go on"),
@@ -391,6 +395,8 @@ fn validate(table: &QualName, name: &Ident, id: ObjectId) -> Draft {
         format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name}"),
         "the partitioned table it joins has it validated",
     )
+    .alone()
+    .budget(Budget::Validation)
     .hazard(
         Hazard::ValidationScan,
         format!("all of {table} is read to check existing rows"),
