@@ -38,26 +38,46 @@ pub struct DriftReport {
     pub unmanaged: Vec<String>,
 }
 
+/// One finding per object: the steps on one object (a drop and a create, an add and its
+/// validation) are one difference, with every statement that resolves it.
 pub fn findings(plan: &Plan) -> Vec<Finding> {
-    plan.steps
-        .iter()
-        .map(|s| Finding {
-            code: match s.action {
-                Action::Create => "missing",
-                Action::Drop => "unexpected",
-                Action::Alter | Action::Rename | Action::Comment => "changed",
-            },
-            object: s.object.to_string(),
-            detail: s.reason.clone(),
-            fix: s.sql.clone(),
-        })
-        .collect()
+    let mut out: Vec<Finding> = Vec::new();
+    for s in &plan.steps {
+        let code = match s.action {
+            Action::Create => "missing",
+            Action::Drop => "unexpected",
+            Action::Alter | Action::Rename | Action::Comment => "changed",
+        };
+        let object = s.object.to_string();
+        match out.iter_mut().find(|f| f.object == object) {
+            Some(f) => {
+                if f.code != code {
+                    f.code = "changed";
+                }
+                f.fix.push_str(";\n");
+                f.fix.push_str(&s.sql);
+            }
+            None => out.push(Finding {
+                code,
+                object,
+                detail: s.reason.clone(),
+                fix: s.sql.clone(),
+            }),
+        }
+    }
+    out
 }
 
 pub async fn run(args: DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     let target = ConnTarget::parse(&args.target.url)?;
     let desired = args.target.dev.resolve(args.target.schema.clone())?;
-    let planned = workflow::plan_target(&target, &desired, &PlanOptions::default()).await?;
+    // One step per difference: the online forms would report a temporary check or a
+    // renamed-aside index as findings of their own.
+    let opts = PlanOptions {
+        plain_forms: true,
+        ..PlanOptions::default()
+    };
+    let planned = workflow::plan_target(&target, &desired, &opts).await?;
     let report = DriftReport {
         target: target.shown.clone(),
         drift: !planned.plan.is_empty(),
@@ -115,4 +135,62 @@ fn markdown(r: &DriftReport) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::builder::CatalogBuilder;
+
+    #[test]
+    fn one_finding_per_object_and_plain_forms() {
+        let from = CatalogBuilder::new()
+            .schema("public")
+            .table("public.t", |t| t.column("a", "integer").column("b", "text"))
+            .index(
+                "public.t_b_idx",
+                "public.t",
+                "CREATE INDEX ON public.t USING btree (b)",
+            )
+            .build();
+        let to = CatalogBuilder::new()
+            .schema("public")
+            .table("public.t", |t| {
+                t.column("a", "integer")
+                    .not_null()
+                    .column("b", "text")
+                    .check("t_a_check", &["a"], "CHECK ((a > 0))")
+            })
+            .index(
+                "public.t_b_idx",
+                "public.t",
+                "CREATE INDEX ON public.t USING btree (lower(b))",
+            )
+            .build();
+        let opts = PlanOptions {
+            plain_forms: true,
+            ..PlanOptions::default()
+        };
+        let plan = crate::plan::build(&from, &to, &opts).expect("plan");
+        assert!(
+            plan.steps.iter().all(|s| s.transactional
+                && !s.sql.contains("CONCURRENTLY")
+                && !s.sql.contains("NOT VALID")
+                && !s.sql.contains("schemadiff_")),
+            "plain forms only: {:#?}",
+            plan.steps.iter().map(|s| &s.sql).collect::<Vec<_>>()
+        );
+        let f = findings(&plan);
+        let objects: Vec<(&str, &str)> = f.iter().map(|f| (f.code, f.object.as_str())).collect();
+        assert_eq!(
+            objects,
+            [
+                ("changed", "column public.t.a"),
+                ("missing", "constraint t_a_check on public.t"),
+                ("changed", "index public.t_b_idx"),
+            ],
+            "{f:#?}"
+        );
+        assert!(f[2].fix.contains("DROP INDEX") && f[2].fix.contains("CREATE INDEX"));
+    }
 }

@@ -27,6 +27,11 @@ pub struct PlanOptions {
     /// so a missing role is an error.
     #[serde(default)]
     pub manage_roles: bool,
+    /// Plain statements even on live tables: no `CONCURRENTLY`, no `NOT VALID` then
+    /// `VALIDATE`, no temporary NOT NULL check, so each difference is one step. For reports
+    /// of differences (`drift`), never for plans that run.
+    #[serde(default)]
+    pub plain_forms: bool,
 }
 
 /// Why no plan could be made.

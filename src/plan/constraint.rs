@@ -102,7 +102,7 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
     // PostgreSQL 18's NOT ENFORCED constraint checks nothing, so it reads nothing; it can be
     // neither NOT VALID nor validated
     let not_enforced = c.definition.ends_with(" NOT ENFORCED");
-    if !existing || not_enforced {
+    if !existing || not_enforced || ctx.opts.plain_forms {
         out.push(step(plain(!c.validated && !not_enforced)));
         return;
     }

@@ -17,7 +17,7 @@ const MAX_IDENT_BYTES: usize = 63;
 /// True when `t` is a table the live database has and the plan keeps: it may hold rows and
 /// serve traffic while the plan runs.
 pub(crate) fn live_table(ctx: &Ctx, t: &QualName) -> bool {
-    ctx.from.tables.contains_key(t) && ctx.to.tables.contains_key(t)
+    !ctx.opts.plain_forms && ctx.from.tables.contains_key(t) && ctx.to.tables.contains_key(t)
 }
 
 /// True when `t` is a live partitioned table (PostgreSQL has no concurrent index build, no
@@ -32,7 +32,8 @@ pub(crate) fn partitioned(ctx: &Ctx, t: &QualName) -> bool {
 /// True when an index on `rel` (a table or a materialized view) is built and dropped
 /// concurrently: `rel` is live, kept, and not partitioned.
 pub(crate) fn concurrent_index_on(ctx: &Ctx, rel: &QualName) -> bool {
-    let live_view = ctx.from.materialized_views.contains_key(rel)
+    let live_view = !ctx.opts.plain_forms
+        && ctx.from.materialized_views.contains_key(rel)
         && ctx.to.materialized_views.contains_key(rel)
         && !ctx.relation_dropped(rel);
     (live_table(ctx, rel) && !partitioned(ctx, rel)) || live_view
@@ -87,6 +88,9 @@ pub(crate) fn is_not_null_check(c: &Constraint, column: &Ident) -> bool {
 /// columns of a live table, nullable in the live table and NOT NULL in the desired one,
 /// whose temporary check name is free (or holds a check a previous run left).
 pub(crate) fn not_null_through_check(ctx: &Ctx, table: &QualName) -> Vec<Ident> {
+    if ctx.opts.plain_forms {
+        return Vec::new();
+    }
     let (Some(f), Some(t)) = (ctx.from.tables.get(table), ctx.to.tables.get(table)) else {
         return Vec::new();
     };
