@@ -40,6 +40,54 @@ pub enum EmbeddedError {
     Io(#[from] std::io::Error),
 }
 
+/// Server settings of an embedded cluster beyond the fixed fast ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterOptions {
+    /// `shared_preload_libraries`, e.g. `["timescaledb"]`.
+    pub preload: Vec<String>,
+}
+
+impl ClusterOptions {
+    /// Preload TimescaleDB when the server with binaries in `bin` has it installed.
+    pub fn detect(bin: &Path) -> ClusterOptions {
+        ClusterOptions {
+            preload: if timescaledb_installed(bin) {
+                vec!["timescaledb".into()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The `-c` flags for `postgres` (each starting with a space).
+    fn server_flags(&self) -> String {
+        if self.preload.is_empty() {
+            return String::new();
+        }
+        format!(" -c shared_preload_libraries={}", self.preload.join(","))
+    }
+}
+
+/// The share directory of the server whose binaries are in `bin` (`pg_config --sharedir`
+/// next to them, else the one on `PATH`).
+pub fn share_dir(bin: &Path) -> Option<PathBuf> {
+    let local = bin.join("pg_config");
+    let program = if local.is_file() {
+        local
+    } else {
+        PathBuf::from("pg_config")
+    };
+    let out = Command::new(program).arg("--sharedir").output().ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// True when TimescaleDB's control file is in the server's extension directory.
+pub fn timescaledb_installed(bin: &Path) -> bool {
+    share_dir(bin).is_some_and(|d| d.join("extension/timescaledb.control").is_file())
+}
+
 /// A running throwaway cluster. Dropping it stops the server and removes its files.
 pub struct EmbeddedCluster {
     dir: tempfile::TempDir,
@@ -92,8 +140,22 @@ impl EmbeddedCluster {
 
     /// initdb and start a cluster with the binaries in `bin` (or found by
     /// [`find_binaries`](Self::find_binaries)). Settings favour speed over durability:
-    /// nothing here outlives the process.
+    /// nothing here outlives the process. TimescaleDB is preloaded when it is installed
+    /// (see [`ClusterOptions::detect`]).
     pub fn start(bin: Option<&Path>) -> Result<EmbeddedCluster, EmbeddedError> {
+        let bin = match bin {
+            Some(b) => b.to_path_buf(),
+            None => Self::find_binaries()?,
+        };
+        let opts = ClusterOptions::detect(&bin);
+        Self::start_with(Some(&bin), &opts)
+    }
+
+    /// [`start`](Self::start) with explicit options.
+    pub fn start_with(
+        bin: Option<&Path>,
+        options: &ClusterOptions,
+    ) -> Result<EmbeddedCluster, EmbeddedError> {
         let bin = match bin {
             Some(b) => b.to_path_buf(),
             None => Self::find_binaries()?,
@@ -139,8 +201,9 @@ impl EmbeddedCluster {
             "-c listen_addresses='' -c unix_socket_directories='{}' -p {port} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
              -c max_connections=200 -c shared_buffers=128MB -c max_locks_per_transaction=1024 \
-             -c log_min_messages=fatal -c TimeZone=UTC",
-            dir.path().display()
+             -c log_min_messages=fatal -c TimeZone=UTC{}",
+            dir.path().display(),
+            options.server_flags()
         );
         let start = run_as(
             as_root,
