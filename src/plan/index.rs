@@ -90,7 +90,7 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
     let existing =
         ctx.table_exists(&ix.table) || ctx.from.materialized_views.contains_key(&ix.table);
     let name: &Ident = &ix.name.name;
-    Ok(Draft::new(
+    let draft = Draft::new(
         Phase::CreateIndex,
         id.clone(),
         Action::Create,
@@ -112,7 +112,8 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
     )
     .creates([id.clone()])
     .claims([relation_name(&ix.name)])
-    .needs(ctx.needs_in_to(&id)))
+    .needs(ctx.needs_in_to(&id));
+    Ok(super::timescale_index::adjust(ctx, ix, draft))
 }
 
 /// `DROP INDEX name`.

@@ -1,0 +1,69 @@
+//! Indexes on existing hypertables. TimescaleDB refuses `CREATE INDEX CONCURRENTLY` on a
+//! hypertable; a plain build locks every chunk for the whole build. A non-unique index is
+//! built `WITH (timescaledb.transaction_per_chunk)` instead (one transaction per chunk, so
+//! only the chunk being indexed waits; refused in a transaction block). A unique index has
+//! no such form: it keeps the blocking build and its hazard.
+
+use super::build::{Ctx, Draft};
+use super::Hazard;
+use crate::catalog::Index;
+
+/// Rewrite the build of `ix` when its table is a hypertable on the live side.
+pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
+    if !ctx.from.is_hypertable(&ix.table) {
+        return draft;
+    }
+    if ix.unique {
+        return draft.hazard(
+            Hazard::IndexBuild,
+            "a unique index on a hypertable has no online form: every chunk is locked against writes until the whole build ends",
+        );
+    }
+    let mut draft = draft.non_transactional();
+    draft.step.sql = transaction_per_chunk(&draft.step.sql);
+    draft.step.reason = format!(
+        "{}; built one chunk at a time (timescaledb.transaction_per_chunk)",
+        draft.step.reason
+    );
+    draft
+}
+
+/// `CREATE INDEX i ON t USING btree (a) WHERE ...` →
+/// `CREATE INDEX i ON t USING btree (a) WITH (timescaledb.transaction_per_chunk) WHERE ...`;
+/// merged into an existing `WITH (...)`.
+pub(crate) fn transaction_per_chunk(sql: &str) -> String {
+    const OPTION: &str = "timescaledb.transaction_per_chunk";
+    if let Some(at) = sql.find(" WITH (") {
+        let at = at + " WITH (".len();
+        return format!("{}{OPTION}, {}", &sql[..at], &sql[at..]);
+    }
+    let at = [" TABLESPACE ", " WHERE "]
+        .iter()
+        .filter_map(|k| sql.find(k))
+        .min()
+        .unwrap_or(sql.len());
+    format!("{} WITH ({OPTION}){}", &sql[..at], &sql[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transaction_per_chunk;
+
+    #[test]
+    fn the_option_goes_before_tablespace_and_predicate() {
+        assert_eq!(
+            transaction_per_chunk("CREATE INDEX i ON public.t USING btree (a)"),
+            "CREATE INDEX i ON public.t USING btree (a) WITH (timescaledb.transaction_per_chunk)"
+        );
+        assert_eq!(
+            transaction_per_chunk("CREATE INDEX i ON public.t USING btree (a) WHERE (b > 0)"),
+            "CREATE INDEX i ON public.t USING btree (a) WITH (timescaledb.transaction_per_chunk) WHERE (b > 0)"
+        );
+        assert_eq!(
+            transaction_per_chunk(
+                "CREATE INDEX i ON public.t USING btree (a) WITH (fillfactor='80') WHERE (b > 0)"
+            ),
+            "CREATE INDEX i ON public.t USING btree (a) WITH (timescaledb.transaction_per_chunk, fillfactor='80') WHERE (b > 0)"
+        );
+    }
+}
