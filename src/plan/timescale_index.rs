@@ -20,6 +20,16 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
         );
     }
     let mut draft = draft.non_transactional();
+    for h in draft.step.hazards.iter_mut().filter(|h| h.kind == Hazard::IndexBuild) {
+        h.reason = format!(
+            "built over all rows of {}, one chunk per transaction: writes wait only on the chunk being indexed",
+            ix.table
+        );
+    }
+    draft = draft.hazard(
+        Hazard::NonTransactional,
+        "a failure part way leaves the index INVALID on the hypertable (some chunks without it); the next apply drops and builds it again",
+    );
     draft.step.sql = transaction_per_chunk(&draft.step.sql);
     draft.step.reason = format!(
         "{}; built one chunk at a time (timescaledb.transaction_per_chunk)",

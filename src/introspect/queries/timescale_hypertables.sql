@@ -1,7 +1,7 @@
 -- TimescaleDB hypertables in managed schemas and the materialization hypertables of
 -- continuous aggregates (named after the aggregate's view), with compression settings.
 -- Internal compressed hypertables (compression_state 2) are left out.
--- {{COMPRESSION_SETTINGS}} yields one row per hypertable with settings: (hypertable_id,
+-- The COMPRESSION_SETTINGS placeholder yields one row per hypertable with settings: (hypertable_id,
 -- segmentby, orderby, orderby_desc, orderby_nullsfirst), NULL arrays meaning "not set".
 , settings AS (
 {{COMPRESSION_SETTINGS}}

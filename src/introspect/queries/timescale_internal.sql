@@ -2,7 +2,7 @@
 -- hypertable's associated schema, which can be a user schema): chunks, compressed chunks,
 -- compressed and materialization hypertables, a cagg's partial and direct views. Generic
 -- introspection sees them as tables and views; they are removed from the catalog.
--- {{CHUNK_RELIDS}} yields the regclass of every chunk row.
+-- The CHUNK_RELIDS placeholder yields the regclass of every chunk row.
 , internal (relid) AS (
     {{CHUNK_RELIDS}}
   UNION ALL
