@@ -63,12 +63,18 @@ impl TsVersion {
 
     /// `by_range`/`by_hash` dimension builders and `create_hypertable(rel, dimension)`.
     pub fn has_dimension_builders(self) -> bool {
-        self >= TsVersion { major: 2, minor: 13 }
+        self >= TsVersion {
+            major: 2,
+            minor: 13,
+        }
     }
 
     /// Compression settings can change while compressed chunks exist.
     pub fn settings_change_with_compressed_chunks(self) -> bool {
-        self >= TsVersion { major: 2, minor: 14 }
+        self >= TsVersion {
+            major: 2,
+            minor: 14,
+        }
     }
 }
 
@@ -168,9 +174,12 @@ impl Compression {
 
     /// `"time" DESC,v` as `compress_orderby` takes it.
     pub fn order_by_text(&self) -> Option<String> {
-        self.order_by
-            .as_ref()
-            .map(|v| v.iter().map(OrderBy::to_string).collect::<Vec<_>>().join(","))
+        self.order_by.as_ref().map(|v| {
+            v.iter()
+                .map(OrderBy::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
     }
 }
 
@@ -273,7 +282,13 @@ mod tests {
     #[test]
     fn versions_parse_and_gate_the_api() {
         let v = TsVersion::parse("2.28.3").unwrap();
-        assert_eq!(v, TsVersion { major: 2, minor: 28 });
+        assert_eq!(
+            v,
+            TsVersion {
+                major: 2,
+                minor: 28
+            }
+        );
         assert!(v.has_dimension_builders());
         let old = TsVersion::parse("2.11.2-dev").unwrap();
         assert!(!old.has_dimension_builders());

@@ -49,7 +49,10 @@ const ALL: [&Query; 5] = [&HYPERTABLES, &DIMENSIONS, &JOBS, &CAGGS, &INTERNAL];
 /// Compression settings per hypertable: the array catalog from 2.14, the per-column one
 /// before.
 fn compression_settings(v: TsVersion) -> &'static str {
-    if v >= (TsVersion { major: 2, minor: 14 }) {
+    if v >= (TsVersion {
+        major: 2,
+        minor: 14,
+    }) {
         "SELECT h.id AS hypertable_id, s.segmentby, s.orderby, s.orderby_desc,\n\
          \x20      s.orderby_nullsfirst\n\
          FROM _timescaledb_catalog.compression_settings s\n\
@@ -73,7 +76,10 @@ fn compression_settings(v: TsVersion) -> &'static str {
 /// Every chunk relation: by name before 2.29, by `relid` after (when compressed chunks
 /// also stopped being chunk rows).
 fn chunk_relids(v: TsVersion) -> &'static str {
-    if v >= (TsVersion { major: 2, minor: 29 }) {
+    if v >= (TsVersion {
+        major: 2,
+        minor: 29,
+    }) {
         "SELECT relid FROM _timescaledb_catalog.chunk\n\
          \x20 UNION ALL\n\
          \x20   SELECT compress_relid FROM _timescaledb_catalog.compression_settings\n\

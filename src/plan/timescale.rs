@@ -18,10 +18,7 @@ pub(crate) fn version(ctx: &Ctx) -> TsVersion {
         .timescale
         .version_number()
         .or_else(|| ctx.to.timescale.version_number())
-        .unwrap_or(TsVersion {
-            major: 2,
-            minor: 0,
-        })
+        .unwrap_or(TsVersion { major: 2, minor: 0 })
 }
 
 /// `schema.function` of a TimescaleDB API function (the extension's schema).
@@ -150,7 +147,11 @@ fn create(ctx: &Ctx, h: &Hypertable, out: &mut Steps) {
         Phase::AlterTable,
         table_id(t),
         Action::Alter,
-        format!("SELECT {}({})", api(ctx, "create_hypertable"), args.join(", ")),
+        format!(
+            "SELECT {}({})",
+            api(ctx, "create_hypertable"),
+            args.join(", ")
+        ),
         reason,
     )
     .hazard_if(
@@ -169,11 +170,7 @@ fn create(ctx: &Ctx, h: &Hypertable, out: &mut Steps) {
         "the table is locked ACCESS EXCLUSIVE for the whole migration: no reads or writes",
     )
     .creates([hypertable_id(t)])
-    .needs([
-        table_id(t),
-        extension_id(),
-        column_id(t, &h.time.column),
-    ]);
+    .needs([table_id(t), extension_id(), column_id(t, &h.time.column)]);
     out.push(draft);
     if let Some(f) = &h.time.integer_now_func {
         out.push(integer_now(ctx, t, f, false));
@@ -240,8 +237,12 @@ fn add_dimension(ctx: &Ctx, t: &QualName, d: &Dimension, existing: bool) -> Draf
         }
     };
     let what = match &d.kind {
-        DimensionKind::Hash { partitions } => format!("hash dimension on {} ({partitions} partitions)", d.column),
-        DimensionKind::Range { interval } => format!("range dimension on {} (chunks of {interval})", d.column),
+        DimensionKind::Hash { partitions } => {
+            format!("hash dimension on {} ({partitions} partitions)", d.column)
+        }
+        DimensionKind::Range { interval } => {
+            format!("range dimension on {} (chunks of {interval})", d.column)
+        }
     };
     let reason = if existing {
         format!("{what} added; only chunks created from now on are partitioned by it")
@@ -252,7 +253,11 @@ fn add_dimension(ctx: &Ctx, t: &QualName, d: &Dimension, existing: bool) -> Draf
         Phase::AlterTable,
         table_id(t),
         Action::Alter,
-        format!("SELECT {}({}, {spec})", api(ctx, "add_dimension"), regclass(t)),
+        format!(
+            "SELECT {}({}, {spec})",
+            api(ctx, "add_dimension"),
+            regclass(t)
+        ),
         reason,
     )
     .needs([hypertable_id(t), column_id(t, &d.column)])
@@ -271,7 +276,13 @@ fn alter(ctx: &Ctx, live: &Hypertable, h: &Hypertable, out: &mut Steps) -> Resul
         ));
     }
     if live.time.interval != h.time.interval {
-        out.push(chunk_interval(ctx, t, &h.time.interval, &live.time.interval, None));
+        out.push(chunk_interval(
+            ctx,
+            t,
+            &h.time.interval,
+            &live.time.interval,
+            None,
+        ));
     }
     if live.time.integer_now_func != h.time.integer_now_func {
         match &h.time.integer_now_func {
@@ -383,11 +394,23 @@ fn settings_list(c: &Compression, only_changed_from: Option<&Compression>) -> Ve
         Some(old) => f(old) != f(c),
         None => true,
     };
-    if let Some(s) = c.segment_by_text().filter(|_| changed(Compression::segment_by_text)) {
-        out.push(format!("timescaledb.compress_segmentby = {}", quote_literal(&s)));
+    if let Some(s) = c
+        .segment_by_text()
+        .filter(|_| changed(Compression::segment_by_text))
+    {
+        out.push(format!(
+            "timescaledb.compress_segmentby = {}",
+            quote_literal(&s)
+        ));
     }
-    if let Some(o) = c.order_by_text().filter(|_| changed(Compression::order_by_text)) {
-        out.push(format!("timescaledb.compress_orderby = {}", quote_literal(&o)));
+    if let Some(o) = c
+        .order_by_text()
+        .filter(|_| changed(Compression::order_by_text))
+    {
+        out.push(format!(
+            "timescaledb.compress_orderby = {}",
+            quote_literal(&o)
+        ));
     }
     out
 }

@@ -5,7 +5,9 @@
 
 use super::build::{Ctx, Draft, Phase, PlanError, Steps};
 use super::deps::relation_name;
-use super::timescale::{api, compression_change, enable_compression, extension_id, hypertable_id, regclass};
+use super::timescale::{
+    api, compression_change, enable_compression, extension_id, hypertable_id, regclass,
+};
 use super::{Action, Hazard};
 use crate::catalog::timescale::{ContinuousAggregate, PolicyKind};
 use crate::catalog::{Catalog, ObjectId, QualName};
@@ -52,7 +54,12 @@ fn source_ids(cat: &Catalog, source: &QualName) -> Vec<ObjectId> {
     if cat.timescale.continuous_aggregates.contains_key(source) {
         vec![mv_id(source)]
     } else {
-        vec![ObjectId::Table { name: source.clone() }, hypertable_id(source)]
+        vec![
+            ObjectId::Table {
+                name: source.clone(),
+            },
+            hypertable_id(source),
+        ]
     }
 }
 
@@ -126,11 +133,15 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
         .needs([extension_id()]),
     );
     if let Some(comp) = &c.compression {
-        out.push(enable_compression(ctx, &c.name, "MATERIALIZED VIEW", comp, id.clone()));
+        out.push(enable_compression(
+            ctx,
+            &c.name,
+            "MATERIALIZED VIEW",
+            comp,
+            id.clone(),
+        ));
     }
-    let source_has_rows = ctx.from.tables.contains_key(&c.source)
-        || ctx.from.timescale.continuous_aggregates.contains_key(&c.source);
-    if !source_has_rows {
+    if !reads_existing_rows(ctx, &c.source) {
         return;
     }
     let lost = ctx
@@ -152,6 +163,8 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
             "materialized from the rows of its source",
         )
         .non_transactional()
+        .creates([refreshed_id(&c.name)])
+        .needs([refreshed_id(&c.source)])
         .hazard(
             Hazard::MaterializedViewRecompute,
             format!("every bucket is computed again from {}", c.source),
@@ -166,6 +179,33 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
         )
         .needs([id]),
     );
+}
+
+/// True when `source` has rows on the live side, directly or through the continuous
+/// aggregates it is built on (a new aggregate over a new one over an existing hypertable
+/// is refreshed after its parent).
+fn reads_existing_rows(ctx: &Ctx, source: &QualName) -> bool {
+    let mut at = source.clone();
+    for _ in 0..=ctx.to.timescale.continuous_aggregates.len() {
+        if ctx.from.tables.contains_key(&at)
+            || ctx.from.timescale.continuous_aggregates.contains_key(&at)
+        {
+            return true;
+        }
+        match ctx.to.timescale.continuous_aggregates.get(&at) {
+            Some(parent) => at = parent.source.clone(),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A continuous aggregate's refresh, which the refresh of one built on it follows.
+fn refreshed_id(name: &QualName) -> ObjectId {
+    ObjectId::Other {
+        kind: "continuous aggregate refresh".into(),
+        identity: name.to_string(),
+    }
 }
 
 /// `ALTER MATERIALIZED VIEW name SET (timescaledb.materialized_only = b)` and compression.

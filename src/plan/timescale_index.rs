@@ -20,7 +20,12 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
         );
     }
     let mut draft = draft.non_transactional();
-    for h in draft.step.hazards.iter_mut().filter(|h| h.kind == Hazard::IndexBuild) {
+    for h in draft
+        .step
+        .hazards
+        .iter_mut()
+        .filter(|h| h.kind == Hazard::IndexBuild)
+    {
         h.reason = format!(
             "built over all rows of {}, one chunk per transaction: writes wait only on the chunk being indexed",
             ix.table

@@ -78,11 +78,17 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     }
     for (n, c) in &from.continuous_aggregates {
         if !recreated.contains(n) {
-            sides.entry((n.clone(), Rel::ContinuousAggregate)).or_default().0 = Some(&c.policies);
+            sides
+                .entry((n.clone(), Rel::ContinuousAggregate))
+                .or_default()
+                .0 = Some(&c.policies);
         }
     }
     for (n, c) in &to.continuous_aggregates {
-        sides.entry((n.clone(), Rel::ContinuousAggregate)).or_default().1 = Some(&c.policies);
+        sides
+            .entry((n.clone(), Rel::ContinuousAggregate))
+            .or_default()
+            .1 = Some(&c.policies);
     }
     let empty = BTreeMap::new();
     for ((name, rel), (live, desired)) in &sides {
@@ -140,7 +146,10 @@ fn add(ctx: &Ctx, name: &QualName, rel: Rel, p: &JobPolicy, existing: bool) -> D
             args.push(format!("{key} => {}", literal(key, v)));
         }
     }
-    let schedule = format!("schedule_interval => INTERVAL {}", quote_literal(&p.schedule_interval));
+    let schedule = format!(
+        "schedule_interval => INTERVAL {}",
+        quote_literal(&p.schedule_interval)
+    );
     let add_fn = api(ctx, &function_name(p.kind, "add"));
     let sql = if p.kind == PolicyKind::Reorder {
         format!(

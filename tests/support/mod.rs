@@ -30,9 +30,8 @@ impl Harness {
     /// A cluster that preloads TimescaleDB when the server has it installed; check
     /// [`Harness::timescaledb`] before running TimescaleDB cases.
     pub fn start_timescale() -> Harness {
-        let bin = EmbeddedCluster::find_binaries().unwrap_or_else(|e| {
-            panic!("cannot find the PostgreSQL server binaries: {e}")
-        });
+        let bin = EmbeddedCluster::find_binaries()
+            .unwrap_or_else(|e| panic!("cannot find the PostgreSQL server binaries: {e}"));
         Self::start_with(&ClusterOptions::detect(&bin))
     }
 
