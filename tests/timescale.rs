@@ -534,7 +534,7 @@ fn conversion_keeps_every_row(env: &Env) -> Result<(), Failed> {
             &mut |_| {},
         )
         .await
-        .map_err(|e| render_error(e))?;
+        .map_err(render_error)?;
         let convert = applied
             .plan
             .steps

@@ -476,6 +476,7 @@ pub(crate) fn compression_change(
                     ),
                     "compression disabled: every compressed chunk is decompressed first",
                 )
+                .alone()
                 .hazard(
                     Hazard::TableRewrite,
                     "each compressed chunk is rewritten uncompressed under an exclusive lock; disk use grows by the compression ratio",

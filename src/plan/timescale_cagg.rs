@@ -8,7 +8,7 @@ use super::deps::relation_name;
 use super::timescale::{
     api, compression_change, enable_compression, extension_id, hypertable_id, regclass,
 };
-use super::{Action, Hazard};
+use super::{Action, Budget, Hazard};
 use crate::catalog::timescale::{ContinuousAggregate, PolicyKind};
 use crate::catalog::{Catalog, ObjectId, QualName};
 use std::collections::BTreeSet;
@@ -163,6 +163,7 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
             "materialized from the rows of its source",
         )
         .non_transactional()
+        .budget(Budget::Concurrent)
         .creates([refreshed_id(&c.name)])
         .needs([refreshed_id(&c.source)])
         .hazard(

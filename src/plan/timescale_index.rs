@@ -5,7 +5,7 @@
 //! no such form: it keeps the blocking build and its hazard.
 
 use super::build::{Ctx, Draft};
-use super::Hazard;
+use super::{Budget, Hazard};
 use crate::catalog::Index;
 
 /// Rewrite the build of `ix` when its table is a hypertable on the live side.
@@ -19,7 +19,7 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
             "a unique index on a hypertable has no online form: every chunk is locked against writes until the whole build ends",
         );
     }
-    let mut draft = draft.non_transactional();
+    let mut draft = draft.non_transactional().budget(Budget::Concurrent);
     for h in draft
         .step
         .hazards

@@ -19,6 +19,9 @@ enum Rel {
 
 type Policies = BTreeMap<PolicyKind, JobPolicy>;
 
+/// The policies of one relation on the live and on the desired side.
+type Sides<'a> = (Option<&'a Policies>, Option<&'a Policies>);
+
 /// The object id of a policy: one per procedure and relation.
 pub(crate) fn policy_id(rel: &QualName, kind: PolicyKind) -> ObjectId {
     ObjectId::Other {
@@ -68,8 +71,7 @@ fn literal(key: &str, v: &serde_json::Value) -> String {
 pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     let recreated = super::timescale_cagg::recreated(ctx);
     let (from, to) = (&ctx.from.timescale, &ctx.to.timescale);
-    let mut sides: BTreeMap<(QualName, Rel), (Option<&Policies>, Option<&Policies>)> =
-        BTreeMap::new();
+    let mut sides: BTreeMap<(QualName, Rel), Sides> = BTreeMap::new();
     for (n, h) in &from.hypertables {
         sides.entry((n.clone(), Rel::Hypertable)).or_default().0 = Some(&h.policies);
     }
@@ -109,7 +111,7 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         if relation_gone {
             continue; // dropped with its table or continuous aggregate
         }
-        for (kind, _) in live {
+        for kind in live.keys() {
             if !desired.contains_key(kind) {
                 out.push(remove(ctx, name, *kind));
             }
