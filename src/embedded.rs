@@ -68,24 +68,28 @@ impl ClusterOptions {
     }
 }
 
-/// The share directory of the server whose binaries are in `bin` (`pg_config --sharedir`
-/// next to them, else the one on `PATH`).
-pub fn share_dir(bin: &Path) -> Option<PathBuf> {
-    let local = bin.join("pg_config");
-    let program = if local.is_file() {
-        local
-    } else {
-        PathBuf::from("pg_config")
-    };
-    let out = Command::new(program).arg("--sharedir").output().ok()?;
+/// `pg_config --<what>` of the server whose binaries are in `bin`: only the `pg_config`
+/// beside them speaks for that server (another one on `PATH` may belong to another
+/// version or build).
+fn pg_config(bin: &Path, what: &str) -> Option<PathBuf> {
+    let program = bin.join("pg_config");
+    if !program.is_file() {
+        return None;
+    }
+    let out = Command::new(program).arg(what).output().ok()?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
 }
 
-/// True when TimescaleDB's control file is in the server's extension directory.
+/// True when TimescaleDB is installed for the server whose binaries are in `bin`: its
+/// control file in the server's extension directory and its library in the server's
+/// library directory, as the server's own `pg_config` names them.
 pub fn timescaledb_installed(bin: &Path) -> bool {
-    share_dir(bin).is_some_and(|d| d.join("extension/timescaledb.control").is_file())
+    let control = pg_config(bin, "--sharedir")
+        .is_some_and(|d| d.join("extension/timescaledb.control").is_file());
+    let library = pg_config(bin, "--pkglibdir").is_some_and(|d| d.join("timescaledb.so").is_file());
+    control && library
 }
 
 /// A running throwaway cluster. Dropping it stops the server and removes its files.

@@ -481,7 +481,7 @@ pub(crate) fn compression_change(
                     Hazard::TableRewrite,
                     "each compressed chunk is rewritten uncompressed under an exclusive lock; disk use grows by the compression ratio",
                 )
-                .releases([compression_id(r)]),
+                .alters([compression_id(r)]),
             );
             out.push(
                 Draft::new(

@@ -14,10 +14,19 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
         return draft;
     }
     if ix.unique {
-        return draft.hazard(
-            Hazard::IndexBuild,
-            "a unique index on a hypertable has no online form: every chunk is locked against writes until the whole build ends",
-        );
+        let mut draft = draft;
+        for h in draft
+            .step
+            .hazards
+            .iter_mut()
+            .filter(|h| h.kind == Hazard::IndexBuild)
+        {
+            h.reason = format!(
+                "a unique index on a hypertable has no online form (neither CONCURRENTLY nor per chunk): every chunk of {} is locked against writes until the whole build ends",
+                ix.table
+            );
+        }
+        return draft;
     }
     let mut draft = draft.non_transactional().budget(Budget::Concurrent);
     for h in draft

@@ -27,9 +27,13 @@ impl Harness {
         Self::start_with(&ClusterOptions::default())
     }
 
-    /// A cluster that preloads TimescaleDB when the server has it installed; check
-    /// [`Harness::timescaledb`] before running TimescaleDB cases.
+    /// A cluster that preloads TimescaleDB when the server has it installed (and
+    /// `SCHEMADIFF_NO_TIMESCALEDB` is not set, which shows what a machine without it
+    /// sees); check [`Harness::timescaledb`] before running TimescaleDB cases.
     pub fn start_timescale() -> Harness {
+        if std::env::var_os("SCHEMADIFF_NO_TIMESCALEDB").is_some() {
+            return Self::start();
+        }
         let bin = EmbeddedCluster::find_binaries()
             .unwrap_or_else(|e| panic!("cannot find the PostgreSQL server binaries: {e}"));
         Self::start_with(&ClusterOptions::detect(&bin))
