@@ -137,6 +137,10 @@ fn main() {
         "offline::classic_api_before_2_13",
         classic_api_before_2_13,
     ));
+    trials.push(Trial::test(
+        "offline::changes_timescaledb_cannot_make_are_refused",
+        changes_timescaledb_cannot_make_are_refused,
+    ));
     let e = env.clone();
     trials.push(
         Trial::test("live::conversion_keeps_every_row", move || {
@@ -695,5 +699,69 @@ fn classic_api_before_2_13() -> Result<(), Failed> {
         )
         .into());
     }
+    Ok(())
+}
+
+/// What TimescaleDB cannot do in place is refused with a typed error that says what to do
+/// instead: a new time column, a dimension changed between hash and range, unsetting
+/// `integer_now_func` (dimension removal and hypertable → table are the reverse cases of
+/// `add_dimension` and `convert_table`).
+fn changes_timescaledb_cannot_make_are_refused() -> Result<(), Failed> {
+    use schemadiff::catalog::timescale::{ChunkInterval, DimensionKind};
+    use schemadiff::catalog::{Ident, QualName};
+    let load = |case: &str, f: &str| -> Result<Catalog, Failed> {
+        let path = root().join("snapshots").join(case).join(f);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| e.to_string().into())
+    };
+    let opts = PlanOptions::default();
+    let refused = |from: &Catalog, to: &Catalog, says: &str| -> Result<(), Failed> {
+        match build(from, to, &opts) {
+            Err(e @ PlanError::Unsupported { .. }) if e.to_string().contains(says) => Ok(()),
+            Err(e) => Err(format!("expected a refusal saying {says:?}, got: {e}").into()),
+            Ok(p) => Err(format!(
+                "expected a refusal saying {says:?}, got a plan:\n{}",
+                render::sql(&p, "refusal")
+            )
+            .into()),
+        }
+    };
+    let metrics = QualName::new("public", "metrics");
+    let live = load("add_dimension", "after.json")?;
+
+    let mut moved = live.clone();
+    moved
+        .timescale
+        .hypertables
+        .get_mut(&metrics)
+        .unwrap()
+        .time
+        .column = Ident::new("device_id");
+    refused(&live, &moved, "time column")?;
+
+    let mut range = live.clone();
+    range
+        .timescale
+        .hypertables
+        .get_mut(&metrics)
+        .unwrap()
+        .dimensions[0]
+        .kind = DimensionKind::Range {
+        interval: ChunkInterval::Integer(100),
+    };
+    refused(&live, &range, "changed between hash and range")?;
+
+    let readings = QualName::new("public", "readings");
+    let live = load("convert_table", "after.json")?;
+    let mut unset = live.clone();
+    unset
+        .timescale
+        .hypertables
+        .get_mut(&readings)
+        .unwrap()
+        .time
+        .integer_now_func = None;
+    refused(&live, &unset, "integer_now_func")?;
     Ok(())
 }

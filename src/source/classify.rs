@@ -685,6 +685,45 @@ mod tests {
     }
 
     #[test]
+    fn timescaledb_statements() {
+        let h =
+            head("CREATE MATERIALIZED VIEW m WITH (timescaledb.continuous) AS SELECT 1 GROUP BY 1");
+        assert!(
+            h.run_alone,
+            "a continuous aggregate WITH DATA refuses a transaction block"
+        );
+        let h = head(
+            "CREATE MATERIALIZED VIEW m WITH (timescaledb.continuous) AS SELECT 1 GROUP BY 1 WITH NO DATA",
+        );
+        assert!(!h.run_alone);
+        let h = head("CREATE MATERIALIZED VIEW m AS SELECT 1");
+        assert!(!h.run_alone);
+        let h = head("CREATE INDEX i ON t (a) WITH (timescaledb.transaction_per_chunk)");
+        assert!(h.run_alone);
+
+        let toks = super::super::split::tokenize_piece(
+            "CALL add_columnstore_policy('app.metrics', after => INTERVAL '1 day')",
+        )
+        .unwrap();
+        let mut refs = Vec::new();
+        token_references(&toks, &Defined::default(), false, &mut refs);
+        assert!(
+            refs.contains(&name(NameClass::Relation, Some("app"), "metrics")),
+            "{refs:?}"
+        );
+        let toks = super::super::split::tokenize_piece(
+            "SELECT create_hypertable('metrics', by_range('ts'))",
+        )
+        .unwrap();
+        let mut refs = Vec::new();
+        token_references(&toks, &Defined::default(), false, &mut refs);
+        assert!(
+            refs.contains(&name(NameClass::Relation, None, "metrics")),
+            "{refs:?}"
+        );
+    }
+
+    #[test]
     fn leading_keywords() {
         let h = head("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS Ix ON app.t (a)");
         assert_eq!(h.kind, StatementKind::Create(ObjectKind::Index));
