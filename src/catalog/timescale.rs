@@ -273,6 +273,21 @@ pub struct ContinuousAggregate {
     pub source: QualName,
     pub compression: Option<Compression>,
     pub policies: BTreeMap<PolicyKind, JobPolicy>,
+    /// Indexes created on the aggregate (`CREATE INDEX name ON cagg (...)`), which live on
+    /// its materialization hypertable; the ones TimescaleDB makes itself are left out.
+    #[serde(default)]
+    pub indexes: BTreeMap<Ident, CaggIndex>,
+}
+
+/// An index created on a continuous aggregate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaggIndex {
+    /// The schema it lives in: the materialization hypertable's (`_timescaledb_internal`).
+    /// Not compared: only the definition is.
+    pub schema: Ident,
+    /// `pg_get_indexdef` as if on the aggregate, name removed:
+    /// `CREATE INDEX ON public.cagg USING btree (device_id, bucket)`.
+    pub definition: String,
 }
 
 #[cfg(test)]

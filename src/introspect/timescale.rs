@@ -7,8 +7,8 @@
 use super::queries::read;
 use super::IntrospectError;
 use crate::catalog::timescale::{
-    ChunkInterval, Compression, ContinuousAggregate, Dimension, DimensionKind, Hypertable,
-    JobPolicy, OrderBy, PolicyKind, TimeDimension, Timescale, TsVersion,
+    CaggIndex, ChunkInterval, Compression, ContinuousAggregate, Dimension, DimensionKind,
+    Hypertable, JobPolicy, OrderBy, PolicyKind, TimeDimension, Timescale, TsVersion,
 };
 use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use crate::conn::describe_error;
@@ -232,6 +232,7 @@ pub(super) fn apply(rows: &TsRows, cat: &mut Catalog) -> Result<(), IntrospectEr
             ),
             compression: compression.remove(&name).flatten(),
             policies: policies.remove(&name).unwrap_or_default(),
+            indexes: cagg_indexes(&r)?,
         };
         as_continuous_aggregate(cat, &name);
         ts.continuous_aggregates.insert(name, cagg);
@@ -290,6 +291,28 @@ fn dimensions(
         ts.hypertables.insert(name, h);
     }
     Ok(())
+}
+
+fn cagg_indexes(
+    r: &super::queries::Reader<'_>,
+) -> Result<BTreeMap<Ident, CaggIndex>, IntrospectError> {
+    let schemas: Vec<String> = r.get("index_schemas")?;
+    let names: Vec<String> = r.get("index_names")?;
+    let definitions: Vec<String> = r.get("index_definitions")?;
+    Ok(names
+        .into_iter()
+        .zip(schemas)
+        .zip(definitions)
+        .map(|((name, schema), definition)| {
+            (
+                Ident(name),
+                CaggIndex {
+                    schema: Ident(schema),
+                    definition,
+                },
+            )
+        })
+        .collect())
 }
 
 fn inconsistent(table: &QualName, column: &Ident) -> IntrospectError {

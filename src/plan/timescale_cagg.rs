@@ -9,8 +9,8 @@ use super::timescale::{
     api, compression_change, enable_compression, extension_id, hypertable_id, regclass,
 };
 use super::{Action, Budget, Hazard};
-use crate::catalog::timescale::{ContinuousAggregate, PolicyKind};
-use crate::catalog::{Catalog, ObjectId, QualName};
+use crate::catalog::timescale::{CaggIndex, ContinuousAggregate, PolicyKind};
+use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use std::collections::BTreeSet;
 
 fn mv_id(name: &QualName) -> ObjectId {
@@ -141,6 +141,15 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
             id.clone(),
         ));
     }
+    for (name, ix) in &c.indexes {
+        out.push(create_index(
+            c,
+            name,
+            ix,
+            false,
+            "index added with its continuous aggregate",
+        ));
+    }
     if !reads_existing_rows(ctx, &c.source) {
         return;
     }
@@ -241,4 +250,91 @@ fn alter(ctx: &Ctx, live: &ContinuousAggregate, c: &ContinuousAggregate, out: &m
         id,
         out,
     );
+    for (name, ix) in &live.indexes {
+        match c.indexes.get(name) {
+            Some(d) if d.definition == ix.definition => {}
+            Some(_) => out.push(drop_index(
+                c,
+                name,
+                ix,
+                "index definition changed: dropped to be built again",
+            )),
+            None => out.push(drop_index(c, name, ix, "index removed")),
+        }
+    }
+    for (name, ix) in &c.indexes {
+        match live.indexes.get(name) {
+            Some(l) if l.definition == ix.definition => {}
+            Some(_) => out.push(create_index(
+                c,
+                name,
+                ix,
+                true,
+                "index definition changed: built again",
+            )),
+            None => out.push(create_index(c, name, ix, true, "index added")),
+        }
+    }
+}
+
+fn index_id(schema: &Ident, name: &Ident) -> ObjectId {
+    ObjectId::Index {
+        name: QualName {
+            schema: schema.clone(),
+            name: name.clone(),
+        },
+    }
+}
+
+/// `CREATE INDEX name ON cagg USING ...` (TimescaleDB puts it on the materialization
+/// hypertable).
+fn create_index(
+    c: &ContinuousAggregate,
+    name: &Ident,
+    ix: &CaggIndex,
+    existing: bool,
+    reason: &str,
+) -> Draft {
+    let id = index_id(&ix.schema, name);
+    let sql = match ix.definition.find("INDEX ON ") {
+        Some(at) => format!(
+            "{}INDEX {name} ON {}",
+            &ix.definition[..at],
+            &ix.definition[at + "INDEX ON ".len()..]
+        ),
+        None => ix.definition.clone(),
+    };
+    Draft::new(Phase::CreateIndex, id.clone(), Action::Create, sql, reason)
+        .hazard_if(
+            existing,
+            Hazard::IndexBuild,
+            format!(
+                "built over every materialized row of {}; refreshes wait for the build",
+                c.name
+            ),
+        )
+        .creates([id])
+        .claims([relation_name(&QualName {
+            schema: ix.schema.clone(),
+            name: name.clone(),
+        })])
+        .needs([mv_id(&c.name)])
+}
+
+/// `DROP INDEX _timescaledb_internal.name`: an aggregate's index lives beside its
+/// materialization hypertable.
+fn drop_index(c: &ContinuousAggregate, name: &Ident, ix: &CaggIndex, reason: &str) -> Draft {
+    let id = index_id(&ix.schema, name);
+    Draft::new(
+        Phase::DropIndex,
+        id.clone(),
+        Action::Drop,
+        format!("DROP INDEX {}.{name}", ix.schema),
+        format!("{reason} (on {})", c.name),
+    )
+    .drops([id])
+    .frees([relation_name(&QualName {
+        schema: ix.schema.clone(),
+        name: name.clone(),
+    })])
 }
