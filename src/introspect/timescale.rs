@@ -219,8 +219,15 @@ pub(super) fn apply(rows: &TsRows, cat: &mut Catalog) -> Result<(), IntrospectEr
         );
     }
     dimensions(rows, &mut ts, &mut compression, &mut policies)?;
+    let mut uses: Vec<(QualName, QualName, String)> = Vec::new();
     for r in read(&rows.caggs, CAGGS.name) {
         let name = QualName::new(r.get::<String>("schema")?, r.get::<String>("name")?);
+        let schemas: Vec<String> = r.get("uses_schemas")?;
+        let names: Vec<String> = r.get("uses_names")?;
+        let columns: Vec<String> = r.get("uses_columns")?;
+        for ((schema, rel), column) in schemas.into_iter().zip(names).zip(columns) {
+            uses.push((name.clone(), QualName::new(schema, rel), column));
+        }
         let query: String = r.get("query")?;
         let cagg = ContinuousAggregate {
             name: name.clone(),
@@ -236,6 +243,24 @@ pub(super) fn apply(rows: &TsRows, cat: &mut Catalog) -> Result<(), IntrospectEr
         };
         as_continuous_aggregate(cat, &name);
         ts.continuous_aggregates.insert(name, cagg);
+    }
+    for (cagg, rel, column) in uses {
+        let on = if ts.continuous_aggregates.contains_key(&rel) {
+            ObjectId::MaterializedView { name: rel }
+        } else if !cat.tables.contains_key(&rel) {
+            continue;
+        } else if column.is_empty() {
+            ObjectId::Table { name: rel }
+        } else {
+            ObjectId::Column {
+                table: rel,
+                column: Ident(column),
+            }
+        };
+        cat.depends
+            .entry(ObjectId::MaterializedView { name: cagg })
+            .or_default()
+            .insert(on);
     }
     cat.timescale = ts;
     Ok(())

@@ -25,9 +25,9 @@ pub(crate) fn recreated(ctx: &Ctx) -> BTreeSet<QualName> {
         .continuous_aggregates
         .values()
         .filter(|c| {
-            from.continuous_aggregates
-                .get(&c.name)
-                .is_some_and(|l| l.query != c.query || l.source != c.source)
+            from.continuous_aggregates.get(&c.name).is_some_and(|l| {
+                l.query != c.query || l.source != c.source || ctx.rebuild.contains(&mv_id(&c.name))
+            })
         })
         .map(|c| c.name.clone())
         .collect();
@@ -70,11 +70,14 @@ pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
         if !to.continuous_aggregates.contains_key(name) {
             out.push(drop(ctx, live, "continuous aggregate removed"));
         } else if recreated.contains(name) {
-            out.push(drop(
-                ctx,
-                live,
-                "its query changed, which TimescaleDB cannot alter: dropped to be created again",
-            ));
+            let why = match ctx.rebuild.reason(&mv_id(name)) {
+                Some(r) => format!("{r}: dropped to be created again"),
+                None => {
+                    "its query changed, which TimescaleDB cannot alter: dropped to be created again"
+                        .into()
+                }
+            };
+            out.push(drop(ctx, live, &why));
         }
     }
     for (name, c) in &to.continuous_aggregates {
@@ -100,9 +103,10 @@ fn drop(ctx: &Ctx, c: &ContinuousAggregate, reason: &str) -> Draft {
         Hazard::DataLoss,
         "its materialized rows are dropped; rows whose source chunks are gone (retention) cannot be computed again",
     )
-    .drops([id])
+    .drops([id.clone()])
     .frees([relation_name(&c.name)])
     .releases(source_ids(ctx.from, &c.source))
+    .releases(ctx.rests_on_in_from(&id))
 }
 
 /// `CREATE MATERIALIZED VIEW name WITH (timescaledb.continuous, timescaledb.materialized_only
@@ -111,10 +115,10 @@ fn drop(ctx: &Ctx, c: &ContinuousAggregate, reason: &str) -> Draft {
 fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
     let id = mv_id(&c.name);
     let query = c.query.trim().trim_end_matches(';').trim();
-    let reason = if again {
-        "its query changed: created again"
-    } else {
-        "continuous aggregate added"
+    let reason = match (again, ctx.rebuild.reason(&id)) {
+        (true, Some(r)) => format!("{r}: created again"),
+        (true, None) => "its query changed: created again".to_string(),
+        (false, _) => "continuous aggregate added".to_string(),
     };
     out.push(
         Draft::new(
@@ -130,6 +134,7 @@ fn create(ctx: &Ctx, c: &ContinuousAggregate, again: bool, out: &mut Steps) {
         .creates([id.clone()])
         .claims([relation_name(&c.name)])
         .needs(source_ids(ctx.to, &c.source))
+        .needs(ctx.needs_in_to(&id))
         .needs([extension_id()]),
     );
     if let Some(comp) = &c.compression {
