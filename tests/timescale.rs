@@ -158,6 +158,13 @@ fn main() {
         })
         .with_ignored_flag(!available),
     );
+    trials.push(
+        Trial::test(
+            "live::embedded_dev_database_preloads_timescaledb",
+            embedded_dev_database_preloads_timescaledb,
+        )
+        .with_ignored_flag(!available),
+    );
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);
     conclusion.exit();
@@ -644,6 +651,40 @@ fn dev_database_jobs_are_paused(env: &Env) -> Result<(), Failed> {
             .policies
             .contains_key(&schemadiff::catalog::timescale::PolicyKind::Retention));
         h.drop_db(&target).await;
+        Ok::<_, String>(())
+    }))?;
+    Ok(())
+}
+
+/// `--dev-url embedded` starts its own cluster: with TimescaleDB installed it preloads it,
+/// so desired files with hypertables load there too.
+fn embedded_dev_database_preloads_timescaledb() -> Result<(), Failed> {
+    let rt = support::runtime();
+    rt.block_on(Box::pin(async {
+        let files = schemadiff::source::from_files(vec![SourceFile {
+            path: "s.sql".into(),
+            text: "CREATE EXTENSION timescaledb;
+                   CREATE TABLE public.m (ts timestamptz NOT NULL, v int);
+                   SELECT create_hypertable('public.m', by_range('ts', INTERVAL '1 hour'));"
+                .into(),
+        }])
+        .map_err(|e| e.to_string())?;
+        let catalog = schemadiff::source::desired_catalog(
+            &files,
+            &schemadiff::source::DevDb::Embedded,
+            &Scope::default(),
+            &CacheOptions {
+                enabled: false,
+                dir: None,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let m = &catalog.timescale.hypertables[&schemadiff::catalog::QualName::new("public", "m")];
+        assert_eq!(
+            m.time.interval,
+            schemadiff::catalog::timescale::ChunkInterval::Time("01:00:00".into())
+        );
         Ok::<_, String>(())
     }))?;
     Ok(())
