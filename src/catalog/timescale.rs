@@ -162,6 +162,26 @@ pub struct Compression {
     pub segment_by: Option<Vec<Ident>>,
     /// `compress_orderby`.
     pub order_by: Option<Vec<OrderBy>>,
+    /// `compress_index` (2.22+): the sparse indexes the user configured (not the ones
+    /// TimescaleDB derives from `orderby` or adds by default); `Some(vec![])` is an
+    /// explicit empty setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparse_index: Option<Vec<SparseIndex>>,
+}
+
+/// One configured sparse index: `bloom(location)`, `minmax(temperature)`, `bloom(a, b)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SparseIndex {
+    /// `bloom`, `minmax`, ...
+    pub kind: String,
+    pub columns: Vec<Ident>,
+}
+
+impl std::fmt::Display for SparseIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cols: Vec<String> = self.columns.iter().map(Ident::to_string).collect();
+        write!(f, "{}({})", self.kind, cols.join(", "))
+    }
 }
 
 impl Compression {
@@ -170,6 +190,16 @@ impl Compression {
         self.segment_by
             .as_ref()
             .map(|v| v.iter().map(Ident::to_string).collect::<Vec<_>>().join(","))
+    }
+
+    /// `bloom(a), minmax(b)` as `compress_index` takes it.
+    pub fn sparse_index_text(&self) -> Option<String> {
+        self.sparse_index.as_ref().map(|v| {
+            v.iter()
+                .map(SparseIndex::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     }
 
     /// `"time" DESC,v` as `compress_orderby` takes it.
@@ -332,7 +362,12 @@ mod tests {
                     nulls_first: false,
                 },
             ]),
+            sparse_index: Some(vec![SparseIndex {
+                kind: "bloom".into(),
+                columns: vec![Ident::new("a"), Ident::new("B")],
+            }]),
         };
+        assert_eq!(c.sparse_index_text().unwrap(), "bloom(a, \"B\")");
         assert_eq!(c.segment_by_text().unwrap(), "device_id,\"Loc\"");
         assert_eq!(
             c.order_by_text().unwrap(),

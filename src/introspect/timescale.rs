@@ -8,7 +8,7 @@ use super::queries::read;
 use super::IntrospectError;
 use crate::catalog::timescale::{
     CaggIndex, ChunkInterval, Compression, ContinuousAggregate, Dimension, DimensionKind,
-    Hypertable, JobPolicy, OrderBy, PolicyKind, TimeDimension, Timescale, TsVersion,
+    Hypertable, JobPolicy, OrderBy, PolicyKind, SparseIndex, TimeDimension, Timescale, TsVersion,
 };
 use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use crate::conn::describe_error;
@@ -46,15 +46,26 @@ const INTERNAL: Query = Query {
 
 const ALL: [&Query; 5] = [&HYPERTABLES, &DIMENSIONS, &JOBS, &CAGGS, &INTERNAL];
 
-/// Compression settings per hypertable: the array catalog from 2.14, the per-column one
-/// before.
+/// Compression settings per hypertable: the array catalog from 2.14 (with the sparse
+/// index configuration from 2.22), the per-column one before.
 fn compression_settings(v: TsVersion) -> &'static str {
-    if v >= (TsVersion {
+    const V2_14: TsVersion = TsVersion {
         major: 2,
         minor: 14,
-    }) {
+    };
+    const V2_22: TsVersion = TsVersion {
+        major: 2,
+        minor: 22,
+    };
+    if v >= V2_22 {
         "SELECT h.id AS hypertable_id, s.segmentby, s.orderby, s.orderby_desc,\n\
-         \x20      s.orderby_nullsfirst\n\
+         \x20      s.orderby_nullsfirst, s.index AS sparse_index\n\
+         FROM _timescaledb_catalog.compression_settings s\n\
+         JOIN _timescaledb_catalog.hypertable h\n\
+         \x20 ON s.relid = to_regclass(format('%I.%I', h.schema_name, h.table_name))"
+    } else if v >= V2_14 {
+        "SELECT h.id AS hypertable_id, s.segmentby, s.orderby, s.orderby_desc,\n\
+         \x20      s.orderby_nullsfirst, NULL::jsonb AS sparse_index\n\
          FROM _timescaledb_catalog.compression_settings s\n\
          JOIN _timescaledb_catalog.hypertable h\n\
          \x20 ON s.relid = to_regclass(format('%I.%I', h.schema_name, h.table_name))"
@@ -67,7 +78,8 @@ fn compression_settings(v: TsVersion) -> &'static str {
          \x20      array_agg(NOT c.orderby_asc ORDER BY c.orderby_column_index)\n\
          \x20          FILTER (WHERE c.orderby_column_index IS NOT NULL) AS orderby_desc,\n\
          \x20      array_agg(c.orderby_nullsfirst ORDER BY c.orderby_column_index)\n\
-         \x20          FILTER (WHERE c.orderby_column_index IS NOT NULL) AS orderby_nullsfirst\n\
+         \x20          FILTER (WHERE c.orderby_column_index IS NOT NULL) AS orderby_nullsfirst,\n\
+         \x20      NULL::jsonb AS sparse_index\n\
          FROM _timescaledb_catalog.hypertable_compression c\n\
          GROUP BY c.hypertable_id"
     }
@@ -178,6 +190,7 @@ pub(super) fn apply(rows: &TsRows, cat: &mut Catalog) -> Result<(), IntrospectEr
             let order_by: Option<Vec<String>> = r.get("orderby")?;
             let desc: Option<Vec<bool>> = r.get("orderby_desc")?;
             let nulls: Option<Vec<bool>> = r.get("orderby_nullsfirst")?;
+            let sparse: Option<serde_json::Value> = r.get("sparse_index")?;
             Some(Compression {
                 segment_by: segment_by.map(|v| v.into_iter().map(Ident).collect()),
                 order_by: order_by.map(|cols| {
@@ -191,6 +204,7 @@ pub(super) fn apply(rows: &TsRows, cat: &mut Catalog) -> Result<(), IntrospectEr
                         })
                         .collect()
                 }),
+                sparse_index: sparse.and_then(|j| configured_sparse_indexes(&j)),
             })
         } else {
             None
@@ -338,6 +352,37 @@ fn cagg_indexes(
             )
         })
         .collect())
+}
+
+/// The entries of a `compression_settings.index` array the user configured (`source`
+/// `config`); a bare `{"source": "config"}` is an explicit empty setting. `None` when
+/// nothing is configured (only derived `orderby` / `default` entries).
+fn configured_sparse_indexes(index: &serde_json::Value) -> Option<Vec<SparseIndex>> {
+    let entries = index.as_array()?;
+    let mut configured = false;
+    let mut out = Vec::new();
+    for e in entries {
+        if e.get("source").and_then(|s| s.as_str()) != Some("config") {
+            continue;
+        }
+        configured = true;
+        let Some(kind) = e.get("type").and_then(|t| t.as_str()) else {
+            continue;
+        };
+        let columns = match e.get("column") {
+            Some(serde_json::Value::String(c)) => vec![Ident::new(c.as_str())],
+            Some(serde_json::Value::Array(cs)) => cs
+                .iter()
+                .filter_map(|c| c.as_str().map(Ident::new))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push(SparseIndex {
+            kind: kind.to_string(),
+            columns,
+        });
+    }
+    configured.then_some(out)
 }
 
 fn inconsistent(table: &QualName, column: &Ident) -> IntrospectError {

@@ -412,11 +412,20 @@ fn settings_list(c: &Compression, only_changed_from: Option<&Compression>) -> Ve
             quote_literal(&o)
         ));
     }
+    if let Some(i) = c
+        .sparse_index_text()
+        .filter(|_| changed(Compression::sparse_index_text))
+    {
+        out.push(format!(
+            "timescaledb.compress_index = {}",
+            quote_literal(&i)
+        ));
+    }
     out
 }
 
 /// `ALTER TABLE|MATERIALIZED VIEW r SET (timescaledb.compress[, timescaledb.compress_segmentby
-/// = '...'][, timescaledb.compress_orderby = '...'])`.
+/// = '...'][, timescaledb.compress_orderby = '...'][, timescaledb.compress_index = '...'])`.
 pub(crate) fn enable_compression(
     ctx: &Ctx,
     r: &QualName,
@@ -504,6 +513,9 @@ pub(crate) fn compression_change(
             }
             if a.order_by.is_some() && b.order_by.is_none() {
                 resets.push("timescaledb.compress_orderby");
+            }
+            if a.sparse_index.is_some() && b.sparse_index.is_none() {
+                resets.push("timescaledb.compress_index");
             }
             let reason = "compression settings changed; chunks compressed already keep the settings they were compressed with until recompressed (compress_chunk(c, recompress => true))";
             let mut drafts = Vec::new();

@@ -2,7 +2,8 @@
 -- continuous aggregates (named after the aggregate's view), with compression settings.
 -- Internal compressed hypertables (compression_state 2) are left out.
 -- The COMPRESSION_SETTINGS placeholder yields one row per hypertable with settings: (hypertable_id,
--- segmentby, orderby, orderby_desc, orderby_nullsfirst), NULL arrays meaning "not set".
+-- segmentby, orderby, orderby_desc, orderby_nullsfirst, sparse_index), NULL meaning "not
+-- set"; sparse_index is the `index` jsonb of 2.22+.
 , settings AS (
 {{COMPRESSION_SETTINGS}}
 )
@@ -14,7 +15,8 @@ SELECT h.id,
        s.segmentby::text[] AS segmentby,
        s.orderby::text[] AS orderby,
        s.orderby_desc,
-       s.orderby_nullsfirst
+       s.orderby_nullsfirst,
+       s.sparse_index
 FROM _timescaledb_catalog.hypertable h
 LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
 JOIN managed m ON m.nspname = coalesce(ca.user_view_schema, h.schema_name)
