@@ -119,7 +119,7 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
 /// `DROP INDEX name`.
 fn drop(ctx: &Ctx, ix: &Index, reason: &str) -> Draft {
     let id = ix_id(&ix.name);
-    Draft::new(
+    let draft = Draft::new(
         Phase::DropIndex,
         id.clone(),
         Action::Drop,
@@ -133,7 +133,8 @@ fn drop(ctx: &Ctx, ix: &Index, reason: &str) -> Draft {
     )
     .drops([id.clone()])
     .frees([relation_name(&ix.name)])
-    .releases(ctx.rests_on_in_from(&id))
+    .releases(ctx.rests_on_in_from(&id));
+    super::timescale_index::adjust_drop(ctx, ix, draft)
 }
 
 #[cfg(test)]
