@@ -374,6 +374,17 @@ impl Catalog {
         self.timescale.hypertables.contains_key(table)
     }
 
+    /// True when the table is a hypertable with compression (columnstore) enabled:
+    /// TimescaleDB then refuses `VALIDATE CONSTRAINT` on it (so no `NOT VALID` + `VALIDATE`
+    /// form; a plain `ADD CONSTRAINT` works), as it refuses `ADD CONSTRAINT ... USING INDEX`
+    /// on any hypertable.
+    pub fn hypertable_has_columnstore(&self, table: &QualName) -> bool {
+        self.timescale
+            .hypertables
+            .get(table)
+            .is_some_and(|h| h.compression.is_some())
+    }
+
     /// The routine with identity `name(args)`, if any.
     pub fn function(&self, name: &QualName, args: &str) -> Option<&Function> {
         self.functions.get(name)?.get(args)
