@@ -342,6 +342,32 @@ mod tests {
     }
 
     #[test]
+    fn catalog_answers_hypertable_questions() {
+        let t = QualName::new("public", "m");
+        let mut cat = crate::catalog::Catalog::default();
+        assert!(!cat.is_hypertable(&t));
+        cat.timescale.hypertables.insert(
+            t.clone(),
+            Hypertable {
+                table: t.clone(),
+                time: TimeDimension {
+                    column: Ident::new("ts"),
+                    interval: ChunkInterval::Time("1 day".into()),
+                    integer_now_func: None,
+                },
+                dimensions: Vec::new(),
+                compression: None,
+                policies: BTreeMap::new(),
+            },
+        );
+        assert!(cat.is_hypertable(&t));
+        assert!(!cat.hypertable_has_columnstore(&t));
+        cat.timescale.hypertables.get_mut(&t).unwrap().compression = Some(Compression::default());
+        assert!(cat.hypertable_has_columnstore(&t));
+        assert!(!cat.is_empty());
+    }
+
+    #[test]
     fn order_by_prints_as_timescaledb_takes_it() {
         let c = Compression {
             segment_by: Some(vec![Ident::new("device_id"), Ident::new("Loc")]),
