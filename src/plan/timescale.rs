@@ -281,7 +281,7 @@ fn alter(ctx: &Ctx, live: &Hypertable, h: &Hypertable, out: &mut Steps) -> Resul
             t,
             &h.time.interval,
             &live.time.interval,
-            None,
+            &h.time.column,
         ));
     }
     if live.time.integer_now_func != h.time.integer_now_func {
@@ -325,7 +325,7 @@ fn alter(ctx: &Ctx, live: &Hypertable, h: &Hypertable, out: &mut Steps) -> Resul
                 }
                 (DimensionKind::Range { interval: a }, DimensionKind::Range { interval: b }) => {
                     if a != b {
-                        out.push(chunk_interval(ctx, t, b, a, Some(&d.column)));
+                        out.push(chunk_interval(ctx, t, b, a, &d.column));
                     }
                 }
                 _ => return Err(dimension_refusal(t, l, "changed between hash and range")),
@@ -358,30 +358,28 @@ fn dimension_refusal(t: &QualName, d: &Dimension, what: &str) -> PlanError {
     )
 }
 
-/// `SELECT set_chunk_time_interval('t', INTERVAL '2 days'[, dimension_name => 'c'])`.
+/// `SELECT set_chunk_time_interval('t', INTERVAL '2 days', dimension_name => 'c')` (the name
+/// is required once a hypertable has two open dimensions).
 fn chunk_interval(
     ctx: &Ctx,
     t: &QualName,
     to: &ChunkInterval,
     from: &ChunkInterval,
-    dimension: Option<&Ident>,
+    dimension: &Ident,
 ) -> Draft {
-    let dim = dimension
-        .map(|c| format!(", dimension_name => {}", quote_literal(c.as_str())))
-        .unwrap_or_default();
     Draft::new(
         Phase::AlterTable,
         table_id(t),
         Action::Alter,
         format!(
-            "SELECT {}({}, {}{dim})",
+            "SELECT {}({}, {}, dimension_name => {})",
             api(ctx, "set_chunk_time_interval"),
             regclass(t),
-            to.sql()
+            to.sql(),
+            quote_literal(dimension.as_str())
         ),
         format!(
-            "chunk interval{} {from} → {to}; only chunks created from now on use it, existing chunks keep theirs",
-            dimension.map(|c| format!(" of {c}")).unwrap_or_default()
+            "chunk interval of {dimension} {from} → {to}; only chunks created from now on use it, existing chunks keep theirs"
         ),
     )
     .needs([hypertable_id(t)])
