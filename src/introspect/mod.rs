@@ -139,9 +139,11 @@ async fn read_in_snapshot(
         .schemas
         .as_ref()
         .map(|s| s.iter().cloned().collect::<Vec<String>>());
+    // boxed: the pipelined queries make a large future, and callers poll it on test
+    // threads with small stacks
     let (rows, ts_rows) = futures_util::try_join!(
-        queries::run_all(client, server_version, schemas.clone()),
-        timescale::run_all(client, ts_version.as_deref(), schemas)
+        Box::pin(queries::run_all(client, server_version, schemas.clone())),
+        Box::pin(timescale::run_all(client, ts_version.as_deref(), schemas))
     )?;
     Ok((rows, ts_rows, server_version))
 }
