@@ -158,6 +158,14 @@ fn main() {
         })
         .with_ignored_flag(!available),
     );
+    let e = env.clone();
+    let all = cases.clone();
+    trials.push(
+        Trial::test("live::creation_plans_rebuild_each_database", move || {
+            creation_plans_rebuild_each_database(&e, &all)
+        })
+        .with_ignored_flag(!available),
+    );
     trials.push(
         Trial::test(
             "live::embedded_dev_database_preloads_timescaledb",
@@ -695,6 +703,57 @@ fn embedded_dev_database_preloads_timescaledb() -> Result<(), Failed> {
             m.time.interval,
             schemadiff::catalog::timescale::ChunkInterval::Time("01:00:00".into())
         );
+        Ok::<_, String>(())
+    }))?;
+    Ok(())
+}
+
+/// The plan that creates each case's `after` database from nothing (what `schemadiff dump`
+/// prints), loaded as desired files, describes that same database: its plan against it is
+/// empty. This checks every create form against the introspection of what it creates.
+fn creation_plans_rebuild_each_database(env: &Env, cases: &[Arc<Case>]) -> Result<(), Failed> {
+    let h = &env.harness;
+    env.rt.block_on(Box::pin(async {
+        for case in cases {
+            let after = case.read("after.sql").map_err(|e| format!("{e:?}"))?;
+            let db = build_db(h, &format!("{}_dump", case.name), &after).await?;
+            let live = workflow::live_catalog(&db, &Scope::default())
+                .await
+                .map_err(render_error)?;
+            let mut base = Catalog {
+                server_version: live.server_version,
+                ..Catalog::default()
+            };
+            let public = schemadiff::catalog::Ident::new("public");
+            base.schemas.insert(
+                public.clone(),
+                schemadiff::catalog::Schema {
+                    name: public,
+                    comment: Some("standard public schema".into()),
+                },
+            );
+            let create = build(&base, &live, &PlanOptions::default())
+                .map_err(|e| format!("{}: {e}", case.name))?;
+            let sql: String = create
+                .steps
+                .iter()
+                .map(|s| format!("{};\n", s.sql))
+                .collect();
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let file = dir.path().join("schema.sql");
+            std::fs::write(&file, &sql).map_err(|e| e.to_string())?;
+            let planned = workflow::plan_target(&db, &desired(&file), &PlanOptions::default())
+                .await
+                .map_err(|e| format!("{}: {}\n{sql}", case.name, render_error(e)))?;
+            if !planned.plan.is_empty() {
+                return Err(format!(
+                    "{}: the database built from its own creation plan differs:\n{}\n{sql}",
+                    case.name,
+                    render::sql(&planned.plan, "creation plan -> database")
+                ));
+            }
+            h.drop_db(&db).await;
+        }
         Ok::<_, String>(())
     }))?;
     Ok(())
