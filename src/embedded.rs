@@ -40,6 +40,58 @@ pub enum EmbeddedError {
     Io(#[from] std::io::Error),
 }
 
+/// Server settings of an embedded cluster beyond the fixed fast ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterOptions {
+    /// `shared_preload_libraries`, e.g. `["timescaledb"]`.
+    pub preload: Vec<String>,
+}
+
+impl ClusterOptions {
+    /// Preload TimescaleDB when the server with binaries in `bin` has it installed.
+    pub fn detect(bin: &Path) -> ClusterOptions {
+        ClusterOptions {
+            preload: if timescaledb_installed(bin) {
+                vec!["timescaledb".into()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The `-c` flags for `postgres` (each starting with a space).
+    fn server_flags(&self) -> String {
+        if self.preload.is_empty() {
+            return String::new();
+        }
+        format!(" -c shared_preload_libraries={}", self.preload.join(","))
+    }
+}
+
+/// `pg_config --<what>` of the server whose binaries are in `bin`: only the `pg_config`
+/// beside them speaks for that server (another one on `PATH` may belong to another
+/// version or build).
+fn pg_config(bin: &Path, what: &str) -> Option<PathBuf> {
+    let program = bin.join("pg_config");
+    if !program.is_file() {
+        return None;
+    }
+    let out = Command::new(program).arg(what).output().ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// True when TimescaleDB is installed for the server whose binaries are in `bin`: its
+/// control file in the server's extension directory and its library in the server's
+/// library directory, as the server's own `pg_config` names them.
+pub fn timescaledb_installed(bin: &Path) -> bool {
+    let control = pg_config(bin, "--sharedir")
+        .is_some_and(|d| d.join("extension/timescaledb.control").is_file());
+    let library = pg_config(bin, "--pkglibdir").is_some_and(|d| d.join("timescaledb.so").is_file());
+    control && library
+}
+
 /// A running throwaway cluster. Dropping it stops the server and removes its files.
 pub struct EmbeddedCluster {
     dir: tempfile::TempDir,
@@ -92,8 +144,22 @@ impl EmbeddedCluster {
 
     /// initdb and start a cluster with the binaries in `bin` (or found by
     /// [`find_binaries`](Self::find_binaries)). Settings favour speed over durability:
-    /// nothing here outlives the process.
+    /// nothing here outlives the process. TimescaleDB is preloaded when it is installed
+    /// (see [`ClusterOptions::detect`]).
     pub fn start(bin: Option<&Path>) -> Result<EmbeddedCluster, EmbeddedError> {
+        let bin = match bin {
+            Some(b) => b.to_path_buf(),
+            None => Self::find_binaries()?,
+        };
+        let opts = ClusterOptions::detect(&bin);
+        Self::start_with(Some(&bin), &opts)
+    }
+
+    /// [`start`](Self::start) with explicit options.
+    pub fn start_with(
+        bin: Option<&Path>,
+        options: &ClusterOptions,
+    ) -> Result<EmbeddedCluster, EmbeddedError> {
         let bin = match bin {
             Some(b) => b.to_path_buf(),
             None => Self::find_binaries()?,
@@ -139,8 +205,9 @@ impl EmbeddedCluster {
             "-c listen_addresses='' -c unix_socket_directories='{}' -p {port} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
              -c max_connections=200 -c shared_buffers=128MB -c max_locks_per_transaction=1024 \
-             -c log_min_messages=fatal -c TimeZone=UTC",
-            dir.path().display()
+             -c log_min_messages=fatal -c TimeZone=UTC{}",
+            dir.path().display(),
+            options.server_flags()
         );
         let start = run_as(
             as_root,

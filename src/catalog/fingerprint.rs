@@ -38,6 +38,21 @@ struct Managed<'a> {
     policies: &'a BTreeMap<QualName, BTreeMap<Ident, Policy>>,
     privileges: Vec<(&'a ObjectId, &'a ObjectPrivileges)>,
     default_privileges: Vec<(&'a DefaultAclKey, &'a Acl)>,
+    #[serde(skip_serializing_if = "TimescaleObjects::is_empty")]
+    timescale: TimescaleObjects<'a>,
+}
+
+/// TimescaleDB objects, without the extension version (which says nothing about schema).
+#[derive(Serialize)]
+struct TimescaleObjects<'a> {
+    hypertables: &'a BTreeMap<QualName, super::timescale::Hypertable>,
+    continuous_aggregates: &'a BTreeMap<QualName, super::timescale::ContinuousAggregate>,
+}
+
+impl TimescaleObjects<'_> {
+    fn is_empty(&self) -> bool {
+        self.hypertables.is_empty() && self.continuous_aggregates.is_empty()
+    }
 }
 
 impl Catalog {
@@ -81,6 +96,10 @@ impl Catalog {
             policies: &self.policies,
             privileges: self.privileges.objects.iter().collect(),
             default_privileges: self.privileges.defaults.iter().collect(),
+            timescale: TimescaleObjects {
+                hypertables: &self.timescale.hypertables,
+                continuous_aggregates: &self.timescale.continuous_aggregates,
+            },
         };
         let bytes = serde_json::to_vec(&managed).expect("a catalog always serializes to JSON");
         hex::encode(Sha256::digest(&bytes))

@@ -14,12 +14,14 @@ pub mod ident;
 pub mod partition;
 pub mod routines;
 pub mod security;
+pub mod timescale;
 pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
 pub use partition::PartitionOf;
 pub use routines::{EventTrigger, Function, RoutineKind, Trigger, TriggerEnabled};
 pub use security::{Grantee, Policy, PolicyCommand, Privileges, RowSecurity};
+pub use timescale::Timescale;
 pub use view::{MaterializedView, View, ViewColumn};
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,10 @@ pub struct Catalog {
     /// Owners, grants and default privileges.
     #[serde(default)]
     pub privileges: Privileges,
+    /// TimescaleDB: hypertables, continuous aggregates, their policies, and the installed
+    /// extension version. Empty when the extension is not installed.
+    #[serde(default, skip_serializing_if = "Timescale::is_empty")]
+    pub timescale: Timescale,
 }
 
 /// The identity of any modelled object: what steps create, drop, alter and depend on.
@@ -358,6 +364,25 @@ impl Catalog {
             && self.functions.is_empty()
             && self.triggers.is_empty()
             && self.event_triggers.is_empty()
+            && self.timescale.hypertables.is_empty()
+            && self.timescale.continuous_aggregates.is_empty()
+    }
+
+    /// True when the table is a TimescaleDB hypertable (its indexes cannot be built
+    /// `CONCURRENTLY`: use `WITH (timescaledb.transaction_per_chunk)` instead).
+    pub fn is_hypertable(&self, table: &QualName) -> bool {
+        self.timescale.hypertables.contains_key(table)
+    }
+
+    /// True when the table is a hypertable with compression (columnstore) enabled:
+    /// TimescaleDB then refuses `VALIDATE CONSTRAINT` on it (so no `NOT VALID` + `VALIDATE`
+    /// form; a plain `ADD CONSTRAINT` works), as it refuses `ADD CONSTRAINT ... USING INDEX`
+    /// on any hypertable.
+    pub fn hypertable_has_columnstore(&self, table: &QualName) -> bool {
+        self.timescale
+            .hypertables
+            .get(table)
+            .is_some_and(|h| h.compression.is_some())
     }
 
     /// The routine with identity `name(args)`, if any.

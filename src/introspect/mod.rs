@@ -16,6 +16,7 @@ mod queries;
 pub use queries::{bulk_queries, BulkQuery};
 mod routines;
 mod security;
+pub mod timescale;
 mod views;
 
 use crate::catalog::Catalog;
@@ -69,7 +70,9 @@ pub enum IntrospectError {
     Inconsistent { detail: String },
 }
 
-/// `BEGIN` the snapshot, settings for the transaction only, and the server version.
+/// `BEGIN` the snapshot, settings for the transaction only, the server version and the
+/// installed TimescaleDB version (NULL without the extension), which decides whether the
+/// TimescaleDB queries are sent.
 /// `search_path = pg_catalog` makes `format_type`, `pg_get_expr`, `pg_get_constraintdef` and
 /// `pg_get_indexdef` qualify every user object, identically on any two databases; the date
 /// settings make date and time constants (defaults, partition bounds) print the same whatever
@@ -78,7 +81,8 @@ pub const SNAPSHOT_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ON
                      SET LOCAL search_path = pg_catalog; \
                      SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; \
                      SET LOCAL IntervalStyle = 'postgres'; \
-                     SELECT current_setting('server_version_num')";
+                     SELECT current_setting('server_version_num'), \
+                     (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb')";
 
 /// Read the whole managed catalog of the database `client` is connected to.
 ///
@@ -88,18 +92,22 @@ pub async fn introspect(client: &Client, scope: &Scope) -> Result<Catalog, Intro
     let result = read_in_snapshot(client, scope).await;
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     let ended = client.batch_execute(end).await;
-    let (rows, server_version) = result?;
+    let (rows, ts_rows, server_version) = result?;
     ended.map_err(|e| IntrospectError::Query {
         what: "the end of the snapshot",
         reason: describe_error(&e),
     })?;
-    build::build(&rows, server_version)
+    let mut catalog = build::build(&rows, server_version)?;
+    if let Some(ts_rows) = ts_rows {
+        timescale::apply(&ts_rows, &mut catalog)?;
+    }
+    Ok(catalog)
 }
 
 async fn read_in_snapshot(
     client: &Client,
     scope: &Scope,
-) -> Result<(queries::Rows, u32), IntrospectError> {
+) -> Result<(queries::Rows, Option<timescale::TsRows>, u32), IntrospectError> {
     let begin = client
         .simple_query(SNAPSHOT_BEGIN)
         .await
@@ -107,10 +115,13 @@ async fn read_in_snapshot(
             what: "the start of the snapshot",
             reason: describe_error(&e),
         })?;
-    let text = begin
+    let (text, ts_version) = begin
         .iter()
         .find_map(|m| match m {
-            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+            SimpleQueryMessage::Row(row) => Some((
+                row.get(0).unwrap_or_default().to_string(),
+                row.get(1).map(str::to_string),
+            )),
             _ => None,
         })
         .unwrap_or_default();
@@ -128,6 +139,11 @@ async fn read_in_snapshot(
         .schemas
         .as_ref()
         .map(|s| s.iter().cloned().collect::<Vec<String>>());
-    let rows = queries::run_all(client, server_version, schemas).await?;
-    Ok((rows, server_version))
+    // boxed: the pipelined queries make a large future, and callers poll it on test
+    // threads with small stacks
+    let (rows, ts_rows) = futures_util::try_join!(
+        Box::pin(queries::run_all(client, server_version, schemas.clone())),
+        Box::pin(timescale::run_all(client, ts_version.as_deref(), schemas))
+    )?;
+    Ok((rows, ts_rows, server_version))
 }

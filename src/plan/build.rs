@@ -330,6 +330,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     super::routine::plan(&ctx, &mut steps)?;
     super::trigger::plan(&ctx, &mut steps)?;
     super::partition::plan(&ctx, &mut steps)?;
+    super::timescale::plan(&ctx, &mut steps)?;
     // Last: privileges and policies follow what the other planners create and drop.
     super::security::plan(&ctx, &mut steps)?;
 

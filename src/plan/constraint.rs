@@ -121,6 +121,13 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
                 out.push(breaks(validated_fk(step(plain(false)).alone(), table, c)));
                 return;
             }
+            if ctx.from.hypertable_has_columnstore(table) && c.validated {
+                out.push(breaks(validated_on_columnstore(
+                    step(plain(false)).alone(),
+                    table,
+                )));
+                return;
+            }
             out.push(breaks(step(plain(true)).alone()));
             if c.validated {
                 out.push(validate(table, &c.name, c, "constraint validated"));
@@ -191,6 +198,23 @@ fn validated_fk(d: Draft, table: &QualName, c: &Constraint) -> Draft {
     .hazard(
         Hazard::DataDependent,
         "fails if an existing row references a missing key",
+    )
+}
+
+/// A CHECK or FOREIGN KEY added validated to a hypertable with columnstore on: TimescaleDB
+/// refuses `VALIDATE CONSTRAINT` there, so the constraint is checked as it is added.
+fn validated_on_columnstore(d: Draft, table: &QualName) -> Draft {
+    d.hazard(
+        Hazard::ValidationScan,
+        format!(
+            "every chunk of {table} is read as the constraint is added (TimescaleDB refuses \
+             VALIDATE CONSTRAINT on a hypertable with columnstore, so there is no NOT VALID \
+             form); writes wait"
+        ),
+    )
+    .hazard(
+        Hazard::DataDependent,
+        "fails if an existing row violates it",
     )
 }
 

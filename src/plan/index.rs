@@ -189,14 +189,15 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
     };
     let existing =
         ctx.table_exists(&ix.table) || ctx.from.materialized_views.contains_key(&ix.table);
-    Ok(d.hazard_if(
+    let draft = d.hazard_if(
         existing && ix.unique,
         Hazard::DataDependent,
         "fails if existing rows hold duplicate keys",
     )
     .creates([id.clone()])
     .claims([relation_name(&ix.name)])
-    .needs(ctx.needs_in_to(&id)))
+    .needs(ctx.needs_in_to(&id));
+    Ok(super::timescale_index::adjust(ctx, ix, draft))
 }
 
 /// `DROP INDEX CONCURRENTLY name` on a live table (outside a transaction); `DROP INDEX
@@ -224,14 +225,16 @@ fn drop(ctx: &Ctx, ix: &Index, reason: &str) -> Draft {
     } else {
         d
     };
-    d.hazard_if(
-        ix.unique && ix.valid,
-        Hazard::BackwardIncompatible,
-        "uniqueness and ON CONFLICT on these columns no longer hold",
-    )
-    .drops([id.clone()])
-    .frees([relation_name(&ix.name)])
-    .releases(ctx.rests_on_in_from(&id))
+    let draft = d
+        .hazard_if(
+            ix.unique && ix.valid,
+            Hazard::BackwardIncompatible,
+            "uniqueness and ON CONFLICT on these columns no longer hold",
+        )
+        .drops([id.clone()])
+        .frees([relation_name(&ix.name)])
+        .releases(ctx.rests_on_in_from(&id));
+    super::timescale_index::adjust_drop(ctx, ix, draft)
 }
 
 /// `REINDEX INDEX CONCURRENTLY name`: an INVALID index whose definition is the desired

@@ -25,6 +25,10 @@ mod table;
 #[cfg(test)]
 mod testkit;
 mod text;
+mod timescale;
+mod timescale_cagg;
+mod timescale_index;
+mod timescale_policy;
 mod trigger;
 mod typechange;
 mod types;

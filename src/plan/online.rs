@@ -36,7 +36,8 @@ pub(crate) fn concurrent_index_on(ctx: &Ctx, rel: &QualName) -> bool {
         && ctx.from.materialized_views.contains_key(rel)
         && ctx.to.materialized_views.contains_key(rel)
         && !ctx.relation_dropped(rel);
-    (live_table(ctx, rel) && !partitioned(ctx, rel)) || live_view
+    // TimescaleDB refuses CONCURRENTLY on a hypertable (see timescale_index.rs)
+    (live_table(ctx, rel) && !partitioned(ctx, rel) && !ctx.from.is_hypertable(rel)) || live_view
 }
 
 /// A name of at most 63 bytes made of `prefix` and `base`: `prefix` + `base` when it fits,
@@ -88,7 +89,8 @@ pub(crate) fn is_not_null_check(c: &Constraint, column: &Ident) -> bool {
 /// columns of a live table, nullable in the live table and NOT NULL in the desired one,
 /// whose temporary check name is free (or holds a check a previous run left).
 pub(crate) fn not_null_through_check(ctx: &Ctx, table: &QualName) -> Vec<Ident> {
-    if ctx.opts.plain_forms {
+    // TimescaleDB refuses VALIDATE CONSTRAINT on a hypertable with columnstore
+    if ctx.opts.plain_forms || ctx.from.hypertable_has_columnstore(table) {
         return Vec::new();
     }
     let (Some(f), Some(t)) = (ctx.from.tables.get(table), ctx.to.tables.get(table)) else {
@@ -226,7 +228,8 @@ impl KeyIndex {
 /// True when the PRIMARY KEY or UNIQUE constraint `c` added to `table` is built online:
 /// from a unique index built concurrently (live, unpartitioned table; a plain key).
 pub(crate) fn key_online(ctx: &Ctx, table: &QualName, c: &Constraint) -> Option<KeyIndex> {
-    if !live_table(ctx, table) || partitioned(ctx, table) {
+    // TimescaleDB refuses `ADD CONSTRAINT ... USING INDEX` on a hypertable
+    if !live_table(ctx, table) || partitioned(ctx, table) || ctx.from.is_hypertable(table) {
         return None;
     }
     KeyIndex::of(c)

@@ -89,7 +89,10 @@ pub(crate) fn treatment(id: &ObjectId) -> Treatment {
 fn exists(cat: &Catalog, id: &ObjectId) -> bool {
     match id {
         ObjectId::View { name } => cat.views.contains_key(name),
-        ObjectId::MaterializedView { name } => cat.materialized_views.contains_key(name),
+        ObjectId::MaterializedView { name } => {
+            cat.materialized_views.contains_key(name)
+                || cat.timescale.continuous_aggregates.contains_key(name)
+        }
         ObjectId::Function { name, args } => cat.function(name, args).is_some(),
         ObjectId::Trigger { table, name } => cat
             .triggers

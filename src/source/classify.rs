@@ -323,6 +323,9 @@ fn create_heading(toks: &[TokenWithSpan], h: &mut Heading) {
         h.run_alone = true;
         i += 1;
     }
+    if timescale_outside_transaction(kind, toks) {
+        h.run_alone = true;
+    }
     i = skip_if_not_exists(toks, i);
     let class = match kind {
         ObjectKind::Schema => NameClass::Schema,
@@ -359,6 +362,27 @@ fn create_heading(toks: &[TokenWithSpan], h: &mut Heading) {
         });
     }
     h.creates.push(name);
+}
+
+/// TimescaleDB statements that refuse a transaction block: a continuous aggregate
+/// created `WITH DATA` (the default) and an index built `WITH
+/// (timescaledb.transaction_per_chunk)`.
+fn timescale_outside_transaction(kind: ObjectKind, toks: &[TokenWithSpan]) -> bool {
+    let words: Vec<String> = toks
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let has = |w: &str| words.iter().any(|x| x == w);
+    match kind {
+        ObjectKind::MaterializedView => {
+            has("continuous") && !words.ends_with(&["no".into(), "data".into()])
+        }
+        ObjectKind::Index => has("transaction_per_chunk"),
+        _ => false,
+    }
 }
 
 fn class_of(kind_word: &str) -> Option<NameClass> {
@@ -567,14 +591,15 @@ pub(crate) fn token_references(
 }
 
 /// `nextval('s')`, `currval`, `setval`, `'s'::regclass` and a name passed to a function in
-/// a top-level `SELECT` (e.g. `create_hypertable('t', ...)`) refer to relations.
+/// a top-level `SELECT` or `CALL` (e.g. `create_hypertable('t', ...)`,
+/// `CALL add_columnstore_policy('t', ...)`) refer to relations.
 fn string_reference(toks: &[TokenWithSpan], i: usize, s: &str, out: &mut Vec<ObjectName>) {
     let called = i >= 2
         && matches!(toks[i - 1].token, Token::LParen)
         && matches!(&toks[i - 2].token, Token::Word(w) if matches!(w.value.to_ascii_lowercase().as_str(), "nextval" | "currval" | "setval"));
     let cast = matches!(toks.get(i + 1).map(|t| &t.token), Some(Token::DoubleColon))
         && matches!(toks.get(i + 2).map(|t| &t.token), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("regclass"));
-    let select_arg = kw(toks, 0, "select")
+    let select_arg = (kw(toks, 0, "select") || kw(toks, 0, "call"))
         && i >= 1
         && matches!(toks[i - 1].token, Token::LParen | Token::Comma);
     if !(called || cast || select_arg) {
@@ -657,6 +682,45 @@ mod tests {
 
     fn name(class: NameClass, schema: Option<&str>, n: &str) -> ObjectName {
         ObjectName::new(class, schema.map(str::to_string), n.to_string())
+    }
+
+    #[test]
+    fn timescaledb_statements() {
+        let h =
+            head("CREATE MATERIALIZED VIEW m WITH (timescaledb.continuous) AS SELECT 1 GROUP BY 1");
+        assert!(
+            h.run_alone,
+            "a continuous aggregate WITH DATA refuses a transaction block"
+        );
+        let h = head(
+            "CREATE MATERIALIZED VIEW m WITH (timescaledb.continuous) AS SELECT 1 GROUP BY 1 WITH NO DATA",
+        );
+        assert!(!h.run_alone);
+        let h = head("CREATE MATERIALIZED VIEW m AS SELECT 1");
+        assert!(!h.run_alone);
+        let h = head("CREATE INDEX i ON t (a) WITH (timescaledb.transaction_per_chunk)");
+        assert!(h.run_alone);
+
+        let toks = super::super::split::tokenize_piece(
+            "CALL add_columnstore_policy('app.metrics', after => INTERVAL '1 day')",
+        )
+        .unwrap();
+        let mut refs = Vec::new();
+        token_references(&toks, &Defined::default(), false, &mut refs);
+        assert!(
+            refs.contains(&name(NameClass::Relation, Some("app"), "metrics")),
+            "{refs:?}"
+        );
+        let toks = super::super::split::tokenize_piece(
+            "SELECT create_hypertable('metrics', by_range('ts'))",
+        )
+        .unwrap();
+        let mut refs = Vec::new();
+        token_references(&toks, &Defined::default(), false, &mut refs);
+        assert!(
+            refs.contains(&name(NameClass::Relation, None, "metrics")),
+            "{refs:?}"
+        );
     }
 
     #[test]

@@ -192,6 +192,31 @@ impl Drop for DevDatabase {
     }
 }
 
+/// Policies added by the desired files start running at once: in the dev database they
+/// are paused (`alter_job(id, scheduled => false)`) so that they do no work there.
+const PAUSE_TIMESCALEDB_JOBS: &str = "DO $$ BEGIN \
+    IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') THEN \
+        EXECUTE pg_catalog.format('SELECT %I.alter_job(id, scheduled => false) \
+                FROM _timescaledb_config.bgw_job WHERE id >= 1000 AND scheduled', \
+            (SELECT n.nspname FROM pg_catalog.pg_extension e \
+             JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+             WHERE e.extname = 'timescaledb')); \
+    END IF; END $$";
+
+/// Pause every TimescaleDB job of the database `client` is connected to (nothing happens
+/// without the extension). The dev database does this after loading the desired files.
+pub async fn pause_timescaledb_jobs(client: &Client) -> Result<(), SourceError> {
+    client
+        .batch_execute(PAUSE_TIMESCALEDB_JOBS)
+        .await
+        .map_err(|e| SourceError::Load {
+            reason: format!(
+                "pausing the TimescaleDB jobs of the dev database: {}",
+                describe_error(&e)
+            ),
+        })
+}
+
 /// Create a dev database, load the files, introspect it, and drop it whatever happens
 /// (error, or Ctrl-C while working).
 pub(crate) async fn load_and_introspect(
@@ -208,6 +233,7 @@ pub(crate) async fn load_and_introspect(
         };
         load(files, db.target(), &opts).await?;
         let client = db.target().connect().await?;
+        pause_timescaledb_jobs(&client).await?;
         let mut catalog = introspect(&client, scope).await?;
         // the dev server's roles say nothing about the server the plan is for
         catalog.privileges.roles = None;

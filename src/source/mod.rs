@@ -16,7 +16,7 @@ mod order;
 mod split;
 
 pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
-pub use devdb::{DevDatabase, DevDb};
+pub use devdb::{pause_timescaledb_jobs, DevDatabase, DevDb};
 pub use error::{SourceError, SqlSource};
 pub use load::{load, LoadOptions, LoadReport};
 

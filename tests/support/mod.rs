@@ -7,7 +7,7 @@ pub mod converge;
 pub mod oracle;
 pub mod roles;
 use schemadiff::conn::ConnTarget;
-use schemadiff::embedded::EmbeddedCluster;
+use schemadiff::embedded::{ClusterOptions, EmbeddedCluster};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The cluster of this test binary. Owned by `main` (all our integration tests use a
@@ -16,11 +16,31 @@ pub struct Harness {
     pub cluster: EmbeddedCluster,
     counter: AtomicUsize,
     pub server_version: u32,
+    /// True when the cluster preloads TimescaleDB (installed on this machine and asked for
+    /// with [`Harness::start_timescale`]).
+    pub timescaledb: bool,
 }
 
 impl Harness {
+    /// A plain cluster (no preloaded libraries).
     pub fn start() -> Harness {
-        let cluster = EmbeddedCluster::start(None).unwrap_or_else(|e| {
+        Self::start_with(&ClusterOptions::default())
+    }
+
+    /// A cluster that preloads TimescaleDB when the server has it installed (and
+    /// `SCHEMADIFF_NO_TIMESCALEDB` is not set, which shows what a machine without it
+    /// sees); check [`Harness::timescaledb`] before running TimescaleDB cases.
+    pub fn start_timescale() -> Harness {
+        if std::env::var_os("SCHEMADIFF_NO_TIMESCALEDB").is_some() {
+            return Self::start();
+        }
+        let bin = EmbeddedCluster::find_binaries()
+            .unwrap_or_else(|e| panic!("cannot find the PostgreSQL server binaries: {e}"));
+        Self::start_with(&ClusterOptions::detect(&bin))
+    }
+
+    fn start_with(options: &ClusterOptions) -> Harness {
+        let cluster = EmbeddedCluster::start_with(None, options).unwrap_or_else(|e| {
             panic!("cannot start the test PostgreSQL cluster: {e}\n(install the server or set SCHEMADIFF_PG_BIN)")
         });
         let rt = runtime();
@@ -36,6 +56,7 @@ impl Harness {
             cluster,
             counter: AtomicUsize::new(0),
             server_version,
+            timescaledb: options.preload.iter().any(|l| l == "timescaledb"),
         }
     }
 
