@@ -189,14 +189,15 @@ fn create(ctx: &Ctx, ix: &Index, reason: &str) -> Result<Draft, PlanError> {
     };
     let existing =
         ctx.table_exists(&ix.table) || ctx.from.materialized_views.contains_key(&ix.table);
-    let draft = d.hazard_if(
-        existing && ix.unique,
-        Hazard::DataDependent,
-        "fails if existing rows hold duplicate keys",
-    )
-    .creates([id.clone()])
-    .claims([relation_name(&ix.name)])
-    .needs(ctx.needs_in_to(&id));
+    let draft = d
+        .hazard_if(
+            existing && ix.unique,
+            Hazard::DataDependent,
+            "fails if existing rows hold duplicate keys",
+        )
+        .creates([id.clone()])
+        .claims([relation_name(&ix.name)])
+        .needs(ctx.needs_in_to(&id));
     Ok(super::timescale_index::adjust(ctx, ix, draft))
 }
 

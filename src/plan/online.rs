@@ -36,8 +36,10 @@ pub(crate) fn concurrent_index_on(ctx: &Ctx, rel: &QualName) -> bool {
         && ctx.from.materialized_views.contains_key(rel)
         && ctx.to.materialized_views.contains_key(rel)
         && !ctx.relation_dropped(rel);
-    // TimescaleDB refuses CONCURRENTLY on a hypertable (see timescale_index.rs)
-    (live_table(ctx, rel) && !partitioned(ctx, rel) && !ctx.from.is_hypertable(rel)) || live_view
+    // TimescaleDB refuses CONCURRENTLY on a hypertable, also one the plan converts
+    // (see timescale_index.rs)
+    let hypertable = ctx.from.is_hypertable(rel) || ctx.to.is_hypertable(rel);
+    (live_table(ctx, rel) && !partitioned(ctx, rel) && !hypertable) || live_view
 }
 
 /// A name of at most 63 bytes made of `prefix` and `base`: `prefix` + `base` when it fits,
@@ -229,7 +231,8 @@ impl KeyIndex {
 /// from a unique index built concurrently (live, unpartitioned table; a plain key).
 pub(crate) fn key_online(ctx: &Ctx, table: &QualName, c: &Constraint) -> Option<KeyIndex> {
     // TimescaleDB refuses `ADD CONSTRAINT ... USING INDEX` on a hypertable
-    if !live_table(ctx, table) || partitioned(ctx, table) || ctx.from.is_hypertable(table) {
+    let hypertable = ctx.from.is_hypertable(table) || ctx.to.is_hypertable(table);
+    if !live_table(ctx, table) || partitioned(ctx, table) || hypertable {
         return None;
     }
     KeyIndex::of(c)

@@ -37,7 +37,10 @@ pub(crate) fn adjust_drop(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
 
 /// Rewrite the build of `ix` when its table is a hypertable on the live side.
 pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
-    if !ctx.from.is_hypertable(&ix.table) {
+    // a live hypertable, or a live table the plan converts (its rows are in chunks by then)
+    let chunks = ctx.from.is_hypertable(&ix.table)
+        || (ctx.to.is_hypertable(&ix.table) && ctx.from.tables.contains_key(&ix.table));
+    if !chunks {
         return draft;
     }
     let draft = without_concurrently(draft);
