@@ -284,18 +284,42 @@ impl<'a> Ctx<'a> {
                         .contains(&ObjectId::MaterializedView { name: t.clone() })))
     }
     pub fn column_replaced(&self, t: &QualName, c: &Ident) -> bool {
-        self.replaced_columns.contains(&ObjectId::Column {
-            table: t.clone(),
-            column: c.clone(),
-        })
+        !self.replaced_columns.is_empty()
+            && self.replaced_columns.contains(&ObjectId::Column {
+                table: t.clone(),
+                column: c.clone(),
+            })
     }
 }
 
 /// Plan the steps that turn `from` (the live catalog) into `to` (the desired catalog).
+///
+/// The two fingerprints the plan carries are computed on other threads meanwhile (each
+/// serializes a whole catalog: on a large schema that is as much work as the planning).
 pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let live = from;
-    let partitions = super::partition::moves(from, to);
-    let planned = super::partition::as_planned(from, &partitions);
+    std::thread::scope(|scope| {
+        let source = scope.spawn(|| from.fingerprint());
+        let target = scope.spawn(|| to.fingerprint());
+        let (steps, unmanaged) = plan_steps(from, to, opts)?;
+        Ok(Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            source_fingerprint: source.join().expect("fingerprinting never panics"),
+            target_fingerprint: target.join().expect("fingerprinting never panics"),
+            steps,
+            unmanaged,
+        })
+    })
+}
+
+/// The ordered steps from `live` to `to`, and the unmanaged objects of both.
+fn plan_steps(
+    live: &Catalog,
+    to: &Catalog,
+    opts: &PlanOptions,
+) -> Result<(Vec<Step>, Vec<crate::catalog::Unmanaged>), PlanError> {
+    let partitions = super::partition::moves(live, to);
+    let planned = super::partition::as_planned(live, &partitions);
     let from: &Catalog = &planned;
     let diff = diff::diff(from, to);
     let mut ctx = Ctx {
@@ -328,33 +352,35 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     // Last: privileges and policies follow what the other planners create and drop.
     super::security::plan(&ctx, &mut steps)?;
 
-    let nodes: Vec<Node> = steps
-        .0
-        .iter()
-        .map(|d| {
-            let mut deps = d.deps.clone();
-            let own: BTreeSet<ObjectId> = deps
-                .creates
-                .iter()
-                .chain(&deps.drops)
-                .chain(&deps.alters)
-                .cloned()
-                .collect();
-            deps.needs.retain(|x| !own.contains(x));
-            deps.releases.retain(|x| !own.contains(x));
-            Node {
-                object: d.step.object.clone(),
-                rank: d.phase as u32,
-                label: d.step.sql.clone(),
-                deps,
-            }
-        })
-        .collect();
+    let mut nodes: Vec<Node> = Vec::with_capacity(steps.0.len());
+    let mut ready: Vec<Option<Step>> = Vec::with_capacity(steps.0.len());
+    for Draft {
+        step,
+        phase,
+        mut deps,
+    } in steps.0
+    {
+        let own: BTreeSet<&ObjectId> = deps
+            .creates
+            .iter()
+            .chain(&deps.drops)
+            .chain(&deps.alters)
+            .collect();
+        deps.needs.retain(|x| !own.contains(x));
+        deps.releases.retain(|x| !own.contains(x));
+        nodes.push(Node {
+            object: step.object.clone(),
+            rank: phase as u32,
+            label: step.sql.clone(),
+            deps,
+        });
+        ready.push(Some(step));
+    }
     let order = order::order(&nodes)?;
-    let mut drafts: Vec<Option<Draft>> = steps.0.into_iter().map(Some).collect();
+    drop(nodes);
     let steps = order
         .into_iter()
-        .map(|i| drafts[i].take().expect("each step is ordered once").step)
+        .map(|i| ready[i].take().expect("each step is ordered once"))
         .collect();
 
     let unmanaged: BTreeSet<_> = from
@@ -363,14 +389,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         .chain(&to.unmanaged)
         .cloned()
         .collect();
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        source_fingerprint: live.fingerprint(),
-        target_fingerprint: to.fingerprint(),
-        steps,
-        unmanaged: unmanaged.into_iter().collect(),
-    })
+    Ok((steps, unmanaged.into_iter().collect()))
 }
 
 /// An [`PlanError::Unsupported`] for a change that has no safe automatic form yet.

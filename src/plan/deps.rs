@@ -277,9 +277,13 @@ pub(crate) fn constraint_index_name(table: &QualName, c: &Constraint) -> Option<
 }
 
 /// The user-defined type (enum, domain, composite) a column or attribute type names, if
-/// any: `public.mood`, `public.mood[]`.
+/// any: `public.mood`, `public.mood[]`. Built-in types print unqualified, so a name
+/// without a dot is never one (checked first: this runs for every column).
 pub(crate) fn type_ref(cat: &Catalog, data_type: &str) -> Option<ObjectId> {
     let base = data_type.trim_end_matches("[]");
+    if !base.contains('.') {
+        return None;
+    }
     let name = QualName::parse(base)?;
     let known = cat.enums.contains_key(&name)
         || cat.domains.contains_key(&name)
