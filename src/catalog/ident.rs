@@ -383,7 +383,17 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("with space"), "\"with space\"");
         assert_eq!(quote_literal("it's"), "'it''s'");
-        for s in ["users", "Users", "user", "1abc", "a\"b", "\"", "with space", "", "é"] {
+        for s in [
+            "users",
+            "Users",
+            "user",
+            "1abc",
+            "a\"b",
+            "\"",
+            "with space",
+            "",
+            "é",
+        ] {
             assert_eq!(Ident::from(s).to_string(), quote_ident(s), "{s}");
         }
         assert_eq!(

@@ -247,9 +247,18 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// What `id` needs in the desired catalog: its structure and `to.depends`.
     pub fn needs_in_to(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        let mut out = self.to_lookup.structural(id);
-        out.extend(self.to.dependencies_of(id).cloned());
+        let mut out = BTreeSet::new();
+        self.add_needs_in_to(id, &mut out);
         out
+    }
+    /// [`Self::needs_in_to`] of `id`, added to `out`.
+    pub fn add_needs_in_to(&self, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
+        self.to_lookup.add_structural(id, out);
+        for d in self.to.dependencies_of(id) {
+            if !out.contains(d) {
+                out.insert(d.clone());
+            }
+        }
     }
     /// What `id` rests on in the live catalog: its structure and `from.depends`.
     pub fn rests_on_in_from(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
@@ -352,32 +361,41 @@ fn plan_steps(
     // Last: privileges and policies follow what the other planners create and drop.
     super::security::plan(&ctx, &mut steps)?;
 
-    let mut nodes: Vec<Node> = Vec::with_capacity(steps.0.len());
-    let mut ready: Vec<Option<Step>> = Vec::with_capacity(steps.0.len());
+    let mut ready: Vec<Step> = Vec::with_capacity(steps.0.len());
+    let mut ranked: Vec<(u32, Deps)> = Vec::with_capacity(steps.0.len());
     for Draft {
         step,
         phase,
         mut deps,
     } in steps.0
     {
-        let own: BTreeSet<&ObjectId> = deps
-            .creates
-            .iter()
-            .chain(&deps.drops)
-            .chain(&deps.alters)
-            .collect();
-        deps.needs.retain(|x| !own.contains(x));
-        deps.releases.retain(|x| !own.contains(x));
-        nodes.push(Node {
-            object: step.object.clone(),
-            rank: phase as u32,
-            label: step.sql.clone(),
-            deps,
-        });
-        ready.push(Some(step));
+        let Deps {
+            creates,
+            drops,
+            alters,
+            needs,
+            releases,
+            ..
+        } = &mut deps;
+        let own = |x: &ObjectId| creates.contains(x) || drops.contains(x) || alters.contains(x);
+        needs.retain(|x| !own(x));
+        releases.retain(|x| !own(x));
+        ready.push(step);
+        ranked.push((phase as u32, deps));
     }
+    let nodes: Vec<Node> = ready
+        .iter()
+        .zip(ranked)
+        .map(|(step, (rank, deps))| Node {
+            object: &step.object,
+            rank,
+            label: &step.sql,
+            deps,
+        })
+        .collect();
     let order = order::order(&nodes)?;
     drop(nodes);
+    let mut ready: Vec<Option<Step>> = ready.into_iter().map(Some).collect();
     let steps = order
         .into_iter()
         .map(|i| ready[i].take().expect("each step is ordered once"))

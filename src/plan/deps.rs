@@ -121,13 +121,19 @@ impl<'a> Lookup<'a> {
 
     /// The objects `id` structurally rests on (empty when `id` is not in the catalog).
     pub fn structural(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        structural(self, id)
+        let mut out = BTreeSet::new();
+        structural(self, id, &mut out);
+        out
+    }
+
+    /// [`Self::structural`] of `id`, added to `out`.
+    pub fn add_structural(&self, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
+        structural(self, id, out);
     }
 }
 
-fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
+fn structural(lk: &Lookup, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
     let cat = lk.cat;
-    let mut out = BTreeSet::new();
     match id {
         ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
         ObjectId::EventTrigger { name } => {
@@ -221,7 +227,7 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
                     out.insert(ObjectId::MaterializedView {
                         name: i.table.clone(),
                     });
-                    return out;
+                    return;
                 }
                 out.insert(ObjectId::Table {
                     name: i.table.clone(),
@@ -233,7 +239,6 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
         }
     }
     out.extend(super::partition::structural(cat, id));
-    out
 }
 
 fn schema_of(name: &QualName) -> ObjectId {
