@@ -2,6 +2,7 @@
 //! `SCHEMADIFF_BENCH_SAVE=DIR cargo bench --bench bench -- --tables 1000` writes them, then
 //! `cargo bench --bench plan_saved -- DIR/empty-1000.json DIR/full-1000.json [RUNS]` plans
 //! from the first to the second RUNS times (default 20) and prints every time and the best.
+//! `SCHEMADIFF_PLAN_OUT=FILE` also writes the plan's JSON there.
 
 use schemadiff::catalog::Catalog;
 use schemadiff::plan::{build, PlanOptions};
@@ -26,13 +27,16 @@ fn main() {
     let opts = PlanOptions::default();
     let mut best = Duration::MAX;
     let mut steps = 0;
-    for _ in 0..runs {
+    for run in 0..runs {
         let start = Instant::now();
         let plan = build(&from, &to, &opts).expect("a plan");
         let t = start.elapsed();
         steps = plan.steps.len();
         best = best.min(t);
         eprintln!("{t:?}");
+        if let Some(path) = std::env::var_os("SCHEMADIFF_PLAN_OUT").filter(|_| run == 0) {
+            std::fs::write(path, serde_json::to_vec_pretty(&plan).expect("JSON")).expect("write");
+        }
     }
     println!("{steps} steps, best of {runs}: {best:?}");
 }

@@ -28,9 +28,10 @@ pub struct Deps {
     /// Objects the step changes in place in a way their dependents notice (a column's type,
     /// its nullability): dependents going away must be gone first, new ones come after.
     pub alters: BTreeSet<ObjectId>,
-    /// Objects that must exist when the step runs.
+    /// Objects that must exist when the step runs (those the step itself creates, drops or
+    /// alters are left out of the ordering).
     pub needs: BTreeSet<ObjectId>,
-    /// Objects the step stops depending on.
+    /// Objects the step stops depending on (with the same exception).
     pub releases: BTreeSet<ObjectId>,
     /// Names the step takes in a namespace PostgreSQL shares between kinds of objects
     /// (`relation s.x`: tables, indexes, constraint indexes, sequences, composite types;
@@ -225,7 +226,11 @@ fn edges(nodes: &[Node]) -> Vec<(usize, usize)> {
     let mut dropped = Vec::new();
     let mut on_object = Vec::with_capacity(nodes.len());
     let mut claimed = Vec::new();
+    // What each step creates, drops or alters, by number: `own[own_from[i]..own_from[i + 1]]`.
+    let mut own = Vec::new();
+    let mut own_from = Vec::with_capacity(nodes.len() + 1);
     for (i, n) in nodes.iter().enumerate() {
+        own_from.push(own.len());
         for name in &n.deps.claims {
             claimed.push((names.find(name).expect("every claim is numbered"), i));
         }
@@ -233,11 +238,21 @@ fn edges(nodes: &[Node]) -> Vec<(usize, usize)> {
             let k = number(x);
             created.push((k, i));
             dropped.push((k, i));
+            own.push(k);
         }
-        created.extend(n.deps.creates.iter().map(|x| (number(x), i)));
-        dropped.extend(n.deps.drops.iter().map(|x| (number(x), i)));
+        for x in &n.deps.creates {
+            let k = number(x);
+            created.push((k, i));
+            own.push(k);
+        }
+        for x in &n.deps.drops {
+            let k = number(x);
+            dropped.push((k, i));
+            own.push(k);
+        }
         on_object.push((number(n.object), i));
     }
+    own_from.push(own.len());
     let creators = Lists::new(objects.len(), &created);
     let droppers = Lists::new(objects.len(), &dropped);
     let by_object = Lists::new(objects.len(), &on_object);
@@ -250,13 +265,15 @@ fn edges(nodes: &[Node]) -> Vec<(usize, usize)> {
         }
     };
     for (i, n) in nodes.iter().enumerate() {
+        let own = &own[own_from[i]..own_from[i + 1]];
+        let other = |x: &ObjectId| objects.find(x).filter(|k| !own.contains(k));
         for x in &n.deps.needs {
-            for &c in creators.of(objects.find(x)) {
+            for &c in creators.of(other(x)) {
                 add(c, i);
             }
         }
         for x in &n.deps.releases {
-            for &d in droppers.of(objects.find(x)) {
+            for &d in droppers.of(other(x)) {
                 add(i, d);
             }
         }

@@ -363,23 +363,7 @@ fn plan_steps(
 
     let mut ready: Vec<Step> = Vec::with_capacity(steps.0.len());
     let mut ranked: Vec<(u32, Deps)> = Vec::with_capacity(steps.0.len());
-    for Draft {
-        step,
-        phase,
-        mut deps,
-    } in steps.0
-    {
-        let Deps {
-            creates,
-            drops,
-            alters,
-            needs,
-            releases,
-            ..
-        } = &mut deps;
-        let own = |x: &ObjectId| creates.contains(x) || drops.contains(x) || alters.contains(x);
-        needs.retain(|x| !own(x));
-        releases.retain(|x| !own(x));
+    for Draft { step, phase, deps } in steps.0 {
         ready.push(step);
         ranked.push((phase as u32, deps));
     }
