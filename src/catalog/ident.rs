@@ -360,7 +360,10 @@ fn is_reserved(s: &str) -> bool {
         "xmlserialize",
         "xmltable",
     ];
-    RESERVED.binary_search(&s).is_ok()
+    // Byte by byte rather than through `memcmp`: this runs for every identifier printed.
+    RESERVED
+        .binary_search_by(|w| w.bytes().cmp(s.bytes()))
+        .is_ok()
 }
 
 #[cfg(test)]

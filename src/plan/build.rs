@@ -313,8 +313,8 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         Ok(Plan {
             format_version: PLAN_FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            source_fingerprint: source.join().expect("fingerprinting never panics"),
-            target_fingerprint: target.join().expect("fingerprinting never panics"),
+            source_fingerprint: source.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            target_fingerprint: target.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
             steps,
             unmanaged,
         })
@@ -347,19 +347,32 @@ fn plan_steps(
     ctx.replaced_columns
         .extend(super::routine_deps::replaced_generated_columns(&ctx));
 
-    let mut steps = Steps::default();
-    super::schema::plan(&ctx, &mut steps)?;
-    super::types::plan(&ctx, &mut steps)?;
-    super::sequence::plan(&ctx, &mut steps)?;
-    super::table::plan(&ctx, &mut steps)?;
-    super::constraint::plan(&ctx, &mut steps)?;
-    super::index::plan(&ctx, &mut steps)?;
-    super::view::plan(&ctx, &mut steps)?;
-    super::routine::plan(&ctx, &mut steps)?;
-    super::trigger::plan(&ctx, &mut steps)?;
-    super::partition::plan(&ctx, &mut steps)?;
+    // The planners of each kind read only `ctx`: two threads run them, and their steps are
+    // joined in the one order they always take.
+    let ctx = &ctx;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(move || {
+            let mut steps = Steps::default();
+            super::constraint::plan(ctx, &mut steps)?;
+            super::index::plan(ctx, &mut steps)?;
+            super::view::plan(ctx, &mut steps)?;
+            super::routine::plan(ctx, &mut steps)?;
+            super::trigger::plan(ctx, &mut steps)?;
+            super::partition::plan(ctx, &mut steps)?;
+            Ok::<_, PlanError>(steps)
+        });
+        let mut steps = Steps::default();
+        let first = super::schema::plan(ctx, &mut steps)
+            .and_then(|()| super::types::plan(ctx, &mut steps))
+            .and_then(|()| super::sequence::plan(ctx, &mut steps))
+            .and_then(|()| super::table::plan(ctx, &mut steps))
+            .map(|()| steps);
+        (first, second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    let mut steps = first?;
+    steps.0.extend(second?.0);
     // Last: privileges and policies follow what the other planners create and drop.
-    super::security::plan(&ctx, &mut steps)?;
+    super::security::plan(ctx, &mut steps)?;
 
     let mut ready: Vec<Step> = Vec::with_capacity(steps.0.len());
     let mut ranked: Vec<(u32, Deps)> = Vec::with_capacity(steps.0.len());
