@@ -313,8 +313,12 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         Ok(Plan {
             format_version: PLAN_FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            source_fingerprint: source.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            target_fingerprint: target.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            source_fingerprint: source
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            target_fingerprint: target
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
             steps,
             unmanaged,
         })
@@ -367,7 +371,12 @@ fn plan_steps(
             .and_then(|()| super::sequence::plan(ctx, &mut steps))
             .and_then(|()| super::table::plan(ctx, &mut steps))
             .map(|()| steps);
-        (first, second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
     });
     let mut steps = first?;
     steps.0.extend(second?.0);
