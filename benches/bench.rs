@@ -20,7 +20,8 @@
 //! `SCHEMADIFF_BENCH_SAVE=DIR` also writes the catalogs planned in step 3 as JSON
 //! (`empty-N.json`, `full-N.json`, `edited-N.json`), to profile the planner on them.
 //!
-//! Times are wall clock, best of `SCHEMADIFF_BENCH_RUNS` (default 5 for reads and plans;
+//! Targets (issue 2) are for 1,000 tables and shown at that size only. Times are wall
+//! clock, best of `SCHEMADIFF_BENCH_RUNS` (default 5 for reads and plans;
 //! loads into the database run once). Nothing is asserted about time; correctness is
 //! (plans of unchanged files are empty, loads produce every table).
 
@@ -86,6 +87,15 @@ impl Figure {
         self.target = target;
         self.met = Some(met);
         self
+    }
+
+    /// A target set for 1,000 tables (the issue's sizes): other sizes show none.
+    fn target_at_1000(self, target: &'static str, met: bool) -> Figure {
+        if self.tables == 1000 {
+            self.target(target, met)
+        } else {
+            self
+        }
     }
 }
 
@@ -338,10 +348,7 @@ fn bench_size(
     rows.push(
         Figure::new(n, "introspection of the live side")
             .times(t_intro, "bulk queries alone", t_floor)
-            .target(
-                "< 0.3 s at 1,000 tables",
-                n > 1000 || t_intro.as_secs_f64() < 0.3,
-            ),
+            .target_at_1000("< 0.3 s", t_intro.as_secs_f64() < 0.3),
     );
     rows.push(Figure::new(
         n,
@@ -433,7 +440,7 @@ fn bench_size(
         rows.push(
             Figure::new(n, format!("{label}, {steps} steps"))
                 .times(t_plan, "deep compare of equal catalogs", t_eq)
-                .target("< 50 ms", t_plan.as_secs_f64() < 0.05),
+                .target_at_1000("< 50 ms", t_plan.as_secs_f64() < 0.05),
         );
     }
 
@@ -495,7 +502,7 @@ fn bench_size(
     rows.push(
         Figure::new(n, "no-change plan, warm cache (whole process)")
             .times(t_warm, "bulk queries alone", t_floor)
-            .target("< 0.5 s", t_warm.as_secs_f64() < 0.5),
+            .target_at_1000("< 0.5 s", t_warm.as_secs_f64() < 0.5),
     );
     for (what, t) in [
         (
