@@ -12,14 +12,16 @@
 //! 3. `plan::build` (pure CPU) from empty, with no change, and with a column added on 1%
 //!    of the tables, vs comparing the two catalogs for equality;
 //! 4. `schemadiff plan` of unchanged files, whole process, with a cold then a warm cache,
-//!    vs the bulk queries alone (all a warm plan must do);
+//!    vs the bulk queries alone (all a warm plan must do besides reading the files: the
+//!    cache key is their text, so a hit never splits them);
 //! 5. peak memory (max RSS, from `/usr/bin/time -v`) of those runs vs the binary doing
 //!    nothing (`--help`).
 //!
 //! `SCHEMADIFF_BENCH_SAVE=DIR` also writes the catalogs planned in step 3 as JSON
 //! (`empty-N.json`, `full-N.json`, `edited-N.json`), to profile the planner on them.
 //!
-//! Times are wall clock, best of `SCHEMADIFF_BENCH_RUNS` (default 5 for reads and plans;
+//! Targets (issue 2) are for 1,000 tables and shown at that size only. Times are wall
+//! clock, best of `SCHEMADIFF_BENCH_RUNS` (default 5 for reads and plans;
 //! loads into the database run once). Nothing is asserted about time; correctness is
 //! (plans of unchanged files are empty, loads produce every table).
 
@@ -31,7 +33,7 @@ use schemadiff::embedded::EmbeddedCluster;
 use schemadiff::introspect::{bulk_queries, introspect, Scope, SNAPSHOT_BEGIN};
 use schemadiff::plan::{build, PlanOptions};
 use schemadiff::source::{
-    cache, desired_catalog, load, read_paths, CacheOptions, DevDb, LoadOptions,
+    cache, desired_catalog, load, read_files, read_paths, CacheOptions, DevDb, LoadOptions,
 };
 use std::path::Path;
 use std::process::Command;
@@ -85,6 +87,15 @@ impl Figure {
         self.target = target;
         self.met = Some(met);
         self
+    }
+
+    /// A target set for 1,000 tables (the issue's sizes): other sizes show none.
+    fn target_at_1000(self, target: &'static str, met: bool) -> Figure {
+        if self.tables == 1000 {
+            self.target(target, met)
+        } else {
+            self
+        }
     }
 }
 
@@ -288,6 +299,12 @@ fn bench_size(
         start.elapsed()
     });
     let files = read_paths(std::slice::from_ref(&full_dir)).unwrap();
+    let t_read_only = best(runs, &mut || {
+        let start = Instant::now();
+        let raw = read_files(std::slice::from_ref(&full_dir)).unwrap();
+        assert_eq!(raw.len(), files.files.len());
+        start.elapsed()
+    });
     progress("load into a fresh database");
     let load_db = format!("bench_load_{n}");
     let loaded = fresh(cluster, rt, &load_db);
@@ -331,10 +348,7 @@ fn bench_size(
     rows.push(
         Figure::new(n, "introspection of the live side")
             .times(t_intro, "bulk queries alone", t_floor)
-            .target(
-                "< 0.3 s at 1,000 tables",
-                n > 1000 || t_intro.as_secs_f64() < 0.3,
-            ),
+            .target_at_1000("< 0.3 s", t_intro.as_secs_f64() < 0.3),
     );
     rows.push(Figure::new(
         n,
@@ -426,7 +440,7 @@ fn bench_size(
         rows.push(
             Figure::new(n, format!("{label}, {steps} steps"))
                 .times(t_plan, "deep compare of equal catalogs", t_eq)
-                .target("< 50 ms", t_plan.as_secs_f64() < 0.05),
+                .target_at_1000("< 50 ms", t_plan.as_secs_f64() < 0.05),
         );
     }
 
@@ -466,13 +480,20 @@ fn bench_size(
         assert_eq!(entries, 1, "the cold run stored one cache entry");
         for _ in 0..runs {
             let start = Instant::now();
-            let key = cache::cache_key(&files, &cache::fingerprint(&dev).await.unwrap(), &scope);
+            let key = cache::key_of_files(
+                &files.files,
+                &cache::fingerprint(&dev).await.unwrap(),
+                &scope,
+            );
             t_key = t_key.min(start.elapsed());
             let start = Instant::now();
             let hit = cache::lookup(&cache_dir, &key);
             t_lookup = t_lookup.min(start.elapsed());
+            let hit = hit.expect("the cold run stored the entry the warm runs read");
             assert!(
-                hit.is_some_and(|c| c == full),
+                build(&full, &hit, &PlanOptions::default())
+                    .unwrap()
+                    .is_empty(),
                 "the cache holds the full catalog"
             );
         }
@@ -481,10 +502,13 @@ fn bench_size(
     rows.push(
         Figure::new(n, "no-change plan, warm cache (whole process)")
             .times(t_warm, "bulk queries alone", t_floor)
-            .target("< 0.5 s", t_warm.as_secs_f64() < 0.5),
+            .target_at_1000("< 0.5 s", t_warm.as_secs_f64() < 0.5),
     );
     for (what, t) in [
-        ("  in-process: read + split + order files", t_read),
+        (
+            "  in-process: read files (a cache hit never splits them)",
+            t_read_only,
+        ),
         ("  in-process: dev server fingerprint + key", t_key),
         ("  in-process: read + decode the cache entry", t_lookup),
         ("  in-process: introspection of the live side", t_intro),

@@ -98,20 +98,23 @@ pub async fn live_catalog(target: &ConnTarget, scope: &Scope) -> Result<Catalog,
     Ok(introspect::introspect(&client, scope).await?)
 }
 
-/// Load the desired files into a dev database and read them back. `server` is the target
-/// whose server hosts the temporary dev database by default; without one, the default dev
+/// Load the desired files into a dev database and read them back, or take the catalog from
+/// the cache (the files are then read but never split). `server` is the target whose
+/// server hosts the temporary dev database by default; without one, the default dev
 /// database is an embedded cluster.
 pub async fn desired_catalog(
     desired: &Desired,
     server: Option<&ConnTarget>,
 ) -> Result<Catalog, Error> {
-    let files = source::read_paths(&desired.paths)?;
+    let files = source::read_files(&desired.paths)?;
     let dev = match (&desired.dev, server) {
         (DevChoice::TargetServer, Some(t)) => DevDb::TargetServer(t.clone()),
         (DevChoice::TargetServer, None) | (DevChoice::Embedded, _) => DevDb::Embedded,
         (DevChoice::Url(u), _) => DevDb::Url((**u).clone()),
     };
-    Ok(source::desired_catalog(&files, &dev, &desired.scope, &desired.cache).await?)
+    let catalog =
+        source::desired_catalog_of_files(files, &dev, &desired.scope, &desired.cache).await?;
+    Ok(catalog)
 }
 
 /// Read a catalog from either kind of source.

@@ -24,7 +24,17 @@ impl Ident {
 
 impl fmt::Display for Ident {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&quote_ident(&self.0))
+        if is_plain(&self.0) {
+            return f.write_str(&self.0);
+        }
+        f.write_str("\"")?;
+        for (i, part) in self.0.split('"').enumerate() {
+            if i > 0 {
+                f.write_str("\"\"")?;
+            }
+            f.write_str(part)?;
+        }
+        f.write_str("\"")
     }
 }
 
@@ -121,7 +131,9 @@ impl<'de> Deserialize<'de> for QualName {
 
 impl fmt::Display for QualName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
+        fmt::Display::fmt(&self.schema, f)?;
+        f.write_str(".")?;
+        fmt::Display::fmt(&self.name, f)
     }
 }
 
@@ -142,18 +154,23 @@ pub fn quote_always(s: &str) -> String {
 /// Quote only when needed (the rule of PostgreSQL's `quote_ident`): lower-case letters,
 /// digits and underscores, not starting with a digit, and not a reserved keyword.
 pub fn quote_ident(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !is_reserved(s);
-    if safe {
+    if is_plain(s) {
         s.to_string()
     } else {
         quote_always(s)
     }
+}
+
+/// True when `s` reads back unchanged without quotes.
+fn is_plain(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes
+        .first()
+        .is_some_and(|&c| c.is_ascii_lowercase() || c == b'_')
+        && bytes
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !is_reserved(s)
 }
 
 /// A string literal: `'it''s'`, with `E''` never needed because we double quotes only.
@@ -343,7 +360,10 @@ fn is_reserved(s: &str) -> bool {
         "xmlserialize",
         "xmltable",
     ];
-    RESERVED.binary_search(&s).is_ok()
+    // Byte by byte rather than through `memcmp`: this runs for every identifier printed.
+    RESERVED
+        .binary_search_by(|w| w.bytes().cmp(s.bytes()))
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -366,6 +386,19 @@ mod tests {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident("with space"), "\"with space\"");
         assert_eq!(quote_literal("it's"), "'it''s'");
+        for s in [
+            "users",
+            "Users",
+            "user",
+            "1abc",
+            "a\"b",
+            "\"",
+            "with space",
+            "",
+            "é",
+        ] {
+            assert_eq!(Ident::from(s).to_string(), quote_ident(s), "{s}");
+        }
         assert_eq!(
             QualName::new("public", "Order").to_string(),
             "public.\"Order\""

@@ -252,9 +252,18 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// What `id` needs in the desired catalog: its structure and `to.depends`.
     pub fn needs_in_to(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        let mut out = self.to_lookup.structural(id);
-        out.extend(self.to.dependencies_of(id).cloned());
+        let mut out = BTreeSet::new();
+        self.add_needs_in_to(id, &mut out);
         out
+    }
+    /// [`Self::needs_in_to`] of `id`, added to `out`.
+    pub fn add_needs_in_to(&self, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
+        self.to_lookup.add_structural(id, out);
+        for d in self.to.dependencies_of(id) {
+            if !out.contains(d) {
+                out.insert(d.clone());
+            }
+        }
     }
     /// What `id` rests on in the live catalog: its structure and `from.depends`.
     pub fn rests_on_in_from(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
@@ -289,18 +298,46 @@ impl<'a> Ctx<'a> {
                         .contains(&ObjectId::MaterializedView { name: t.clone() })))
     }
     pub fn column_replaced(&self, t: &QualName, c: &Ident) -> bool {
-        self.replaced_columns.contains(&ObjectId::Column {
-            table: t.clone(),
-            column: c.clone(),
-        })
+        !self.replaced_columns.is_empty()
+            && self.replaced_columns.contains(&ObjectId::Column {
+                table: t.clone(),
+                column: c.clone(),
+            })
     }
 }
 
 /// Plan the steps that turn `from` (the live catalog) into `to` (the desired catalog).
+///
+/// The two fingerprints the plan carries are computed on other threads meanwhile (each
+/// serializes a whole catalog: on a large schema that is as much work as the planning).
 pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, PlanError> {
-    let live = from;
-    let partitions = super::partition::moves(from, to);
-    let planned = super::partition::as_planned(from, &partitions);
+    std::thread::scope(|scope| {
+        let source = scope.spawn(|| from.fingerprint());
+        let target = scope.spawn(|| to.fingerprint());
+        let (steps, unmanaged) = plan_steps(from, to, opts)?;
+        Ok(Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            source_fingerprint: source
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            target_fingerprint: target
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            steps,
+            unmanaged,
+        })
+    })
+}
+
+/// The ordered steps from `live` to `to`, and the unmanaged objects of both.
+fn plan_steps(
+    live: &Catalog,
+    to: &Catalog,
+    opts: &PlanOptions,
+) -> Result<(Vec<Step>, Vec<crate::catalog::Unmanaged>), PlanError> {
+    let partitions = super::partition::moves(live, to);
+    let planned = super::partition::as_planned(live, &partitions);
     let from: &Catalog = &planned;
     let diff = diff::diff(from, to);
     let mut ctx = Ctx {
@@ -319,48 +356,61 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     ctx.replaced_columns
         .extend(super::routine_deps::replaced_generated_columns(&ctx));
 
-    let mut steps = Steps::default();
-    super::schema::plan(&ctx, &mut steps)?;
-    super::types::plan(&ctx, &mut steps)?;
-    super::sequence::plan(&ctx, &mut steps)?;
-    super::table::plan(&ctx, &mut steps)?;
-    super::constraint::plan(&ctx, &mut steps)?;
-    super::index::plan(&ctx, &mut steps)?;
-    super::view::plan(&ctx, &mut steps)?;
-    super::routine::plan(&ctx, &mut steps)?;
-    super::trigger::plan(&ctx, &mut steps)?;
-    super::partition::plan(&ctx, &mut steps)?;
-    super::timescale::plan(&ctx, &mut steps)?;
+    // The planners of each kind read only `ctx`: two threads run them, and their steps are
+    // joined in the one order they always take.
+    let ctx = &ctx;
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(move || {
+            let mut steps = Steps::default();
+            super::constraint::plan(ctx, &mut steps)?;
+            super::index::plan(ctx, &mut steps)?;
+            super::view::plan(ctx, &mut steps)?;
+            super::routine::plan(ctx, &mut steps)?;
+            super::trigger::plan(ctx, &mut steps)?;
+            super::partition::plan(ctx, &mut steps)?;
+            super::timescale::plan(ctx, &mut steps)?;
+            Ok::<_, PlanError>(steps)
+        });
+        let mut steps = Steps::default();
+        let first = super::schema::plan(ctx, &mut steps)
+            .and_then(|()| super::types::plan(ctx, &mut steps))
+            .and_then(|()| super::sequence::plan(ctx, &mut steps))
+            .and_then(|()| super::table::plan(ctx, &mut steps))
+            .map(|()| steps);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    let mut steps = first?;
+    steps.0.extend(second?.0);
     // Last: privileges and policies follow what the other planners create and drop.
-    super::security::plan(&ctx, &mut steps)?;
+    super::security::plan(ctx, &mut steps)?;
 
-    let nodes: Vec<Node> = steps
-        .0
+    let mut ready: Vec<Step> = Vec::with_capacity(steps.0.len());
+    let mut ranked: Vec<(u32, Deps)> = Vec::with_capacity(steps.0.len());
+    for Draft { step, phase, deps } in steps.0 {
+        ready.push(step);
+        ranked.push((phase as u32, deps));
+    }
+    let nodes: Vec<Node> = ready
         .iter()
-        .map(|d| {
-            let mut deps = d.deps.clone();
-            let own: BTreeSet<ObjectId> = deps
-                .creates
-                .iter()
-                .chain(&deps.drops)
-                .chain(&deps.alters)
-                .cloned()
-                .collect();
-            deps.needs.retain(|x| !own.contains(x));
-            deps.releases.retain(|x| !own.contains(x));
-            Node {
-                object: d.step.object.clone(),
-                rank: d.phase as u32,
-                label: d.step.sql.clone(),
-                deps,
-            }
+        .zip(ranked)
+        .map(|(step, (rank, deps))| Node {
+            object: &step.object,
+            rank,
+            label: &step.sql,
+            deps,
         })
         .collect();
     let order = order::order(&nodes)?;
-    let mut drafts: Vec<Option<Draft>> = steps.0.into_iter().map(Some).collect();
+    drop(nodes);
+    let mut ready: Vec<Option<Step>> = ready.into_iter().map(Some).collect();
     let steps = order
         .into_iter()
-        .map(|i| drafts[i].take().expect("each step is ordered once").step)
+        .map(|i| ready[i].take().expect("each step is ordered once"))
         .collect();
 
     let unmanaged: BTreeSet<_> = from
@@ -369,14 +419,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
         .chain(&to.unmanaged)
         .cloned()
         .collect();
-    Ok(Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        source_fingerprint: live.fingerprint(),
-        target_fingerprint: to.fingerprint(),
-        steps,
-        unmanaged: unmanaged.into_iter().collect(),
-    })
+    Ok((steps, unmanaged.into_iter().collect()))
 }
 
 /// An [`PlanError::Unsupported`] for a change that has no safe automatic form yet.

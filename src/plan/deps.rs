@@ -10,6 +10,7 @@ use crate::catalog::{
     Catalog, Constraint, ConstraintKind, Ident, Index, ObjectId, QualName, Sequence,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 /// One catalog with the lookups the planner repeats for every object, computed once (a
 /// plan over thousands of tables must not scan every sequence for every column).
@@ -19,8 +20,9 @@ pub(crate) struct Lookup<'a> {
     owned: BTreeMap<&'a QualName, Vec<&'a Sequence>>,
     /// Indexes, by table.
     indexes: BTreeMap<&'a QualName, Vec<&'a Index>>,
-    /// Users of each enum, domain and composite type.
-    users: BTreeMap<ObjectId, BTreeSet<ObjectId>>,
+    /// Users of each enum, domain and composite type, found the first time they are asked
+    /// for (only a plan that changes types asks).
+    users: OnceLock<BTreeMap<ObjectId, BTreeSet<ObjectId>>>,
 }
 
 impl<'a> Lookup<'a> {
@@ -35,49 +37,11 @@ impl<'a> Lookup<'a> {
         for i in cat.indexes.values() {
             indexes.entry(&i.table).or_default().push(i);
         }
-        let mut users: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
-        for (dependent, on) in &cat.depends {
-            for o in on.iter().filter(|o| matches!(o, ObjectId::Type { .. })) {
-                users
-                    .entry(o.clone())
-                    .or_default()
-                    .insert(dependent.clone());
-            }
-        }
-        for t in cat.tables.values() {
-            for c in &t.columns {
-                if let Some(ty) = type_ref(cat, &c.data_type) {
-                    users.entry(ty).or_default().insert(ObjectId::Column {
-                        table: t.name.clone(),
-                        column: c.name.clone(),
-                    });
-                }
-            }
-        }
-        for d in cat.domains.values() {
-            if let Some(ty) = type_ref(cat, &d.base_type) {
-                users.entry(ty).or_default().insert(ObjectId::Type {
-                    name: d.name.clone(),
-                });
-            }
-        }
-        for c in cat.composites.values() {
-            for a in &c.attributes {
-                if let Some(ty) = type_ref(cat, &a.data_type) {
-                    users.entry(ty).or_default().insert(ObjectId::Type {
-                        name: c.name.clone(),
-                    });
-                }
-            }
-        }
-        for (ty, u) in users.iter_mut() {
-            u.remove(ty);
-        }
         Lookup {
             cat,
             owned,
             indexes,
-            users,
+            users: OnceLock::new(),
         }
     }
 
@@ -114,6 +78,7 @@ impl<'a> Lookup<'a> {
     /// name it, and whatever `depends` says depends on it.
     pub fn type_users(&self, name: &QualName) -> BTreeSet<ObjectId> {
         self.users
+            .get_or_init(|| type_users(self.cat))
             .get(&ObjectId::Type { name: name.clone() })
             .cloned()
             .unwrap_or_default()
@@ -121,13 +86,63 @@ impl<'a> Lookup<'a> {
 
     /// The objects `id` structurally rests on (empty when `id` is not in the catalog).
     pub fn structural(&self, id: &ObjectId) -> BTreeSet<ObjectId> {
-        structural(self, id)
+        let mut out = BTreeSet::new();
+        structural(self, id, &mut out);
+        out
+    }
+
+    /// [`Self::structural`] of `id`, added to `out`.
+    pub fn add_structural(&self, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
+        structural(self, id, out);
     }
 }
 
-fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
+/// Users of each enum, domain and composite type: the columns, domains and composite
+/// attributes that name it, and whatever `depends` says depends on it.
+fn type_users(cat: &Catalog) -> BTreeMap<ObjectId, BTreeSet<ObjectId>> {
+    let mut users: BTreeMap<ObjectId, BTreeSet<ObjectId>> = BTreeMap::new();
+    for (dependent, on) in &cat.depends {
+        for o in on.iter().filter(|o| matches!(o, ObjectId::Type { .. })) {
+            users
+                .entry(o.clone())
+                .or_default()
+                .insert(dependent.clone());
+        }
+    }
+    for t in cat.tables.values() {
+        for c in &t.columns {
+            if let Some(ty) = type_ref(cat, &c.data_type) {
+                users.entry(ty).or_default().insert(ObjectId::Column {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                });
+            }
+        }
+    }
+    for d in cat.domains.values() {
+        if let Some(ty) = type_ref(cat, &d.base_type) {
+            users.entry(ty).or_default().insert(ObjectId::Type {
+                name: d.name.clone(),
+            });
+        }
+    }
+    for c in cat.composites.values() {
+        for a in &c.attributes {
+            if let Some(ty) = type_ref(cat, &a.data_type) {
+                users.entry(ty).or_default().insert(ObjectId::Type {
+                    name: c.name.clone(),
+                });
+            }
+        }
+    }
+    for (ty, u) in users.iter_mut() {
+        u.remove(ty);
+    }
+    users
+}
+
+fn structural(lk: &Lookup, id: &ObjectId, out: &mut BTreeSet<ObjectId>) {
     let cat = lk.cat;
-    let mut out = BTreeSet::new();
     match id {
         ObjectId::Schema { .. } | ObjectId::Other { .. } => {}
         ObjectId::EventTrigger { name } => {
@@ -221,7 +236,7 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
                     out.insert(ObjectId::MaterializedView {
                         name: i.table.clone(),
                     });
-                    return out;
+                    return;
                 }
                 out.insert(ObjectId::Table {
                     name: i.table.clone(),
@@ -233,7 +248,6 @@ fn structural(lk: &Lookup, id: &ObjectId) -> BTreeSet<ObjectId> {
         }
     }
     out.extend(super::partition::structural(cat, id));
-    out
 }
 
 fn schema_of(name: &QualName) -> ObjectId {
@@ -277,9 +291,13 @@ pub(crate) fn constraint_index_name(table: &QualName, c: &Constraint) -> Option<
 }
 
 /// The user-defined type (enum, domain, composite) a column or attribute type names, if
-/// any: `public.mood`, `public.mood[]`.
+/// any: `public.mood`, `public.mood[]`. Built-in types print unqualified, so a name
+/// without a dot is never one (checked first: this runs for every column).
 pub(crate) fn type_ref(cat: &Catalog, data_type: &str) -> Option<ObjectId> {
     let base = data_type.trim_end_matches("[]");
+    if !base.contains('.') {
+        return None;
+    }
     let name = QualName::parse(base)?;
     let known = cat.enums.contains_key(&name)
         || cat.domains.contains_key(&name)
@@ -370,8 +388,7 @@ fn column_and_key_causes(ctx: &Ctx, rebuilt: &Rebuilds) -> BTreeMap<ObjectId, St
             column: name.clone(),
         };
         for (f, t) in &pairs.kept {
-            let id = col(&f.name);
-            let what = if ctx.replaced_columns.contains(&id) {
+            let what = if ctx.column_replaced(table, &f.name) {
                 "which is dropped and added again"
             } else if f.data_type != t.data_type {
                 "whose type changes"
@@ -380,6 +397,7 @@ fn column_and_key_causes(ctx: &Ctx, rebuilt: &Rebuilds) -> BTreeMap<ObjectId, St
             } else {
                 continue;
             };
+            let id = col(&f.name);
             out.insert(id.clone(), format!("{id} {what}"));
         }
         for c in &pairs.removed {
@@ -450,6 +468,9 @@ fn rebuilt_keys(ctx: &Ctx) -> BTreeSet<ObjectId> {
         gone_keys.insert(ObjectId::Index {
             name: i.name.clone(),
         });
+    }
+    if gone_keys.is_empty() {
+        return out;
     }
     for (table, pairs) in &ctx.diff.constraints {
         for k in &pairs.kept {

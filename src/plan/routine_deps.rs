@@ -110,12 +110,6 @@ fn drags_dependents(id: &ObjectId) -> bool {
 /// routine the plan drops, on a replaced column, on a column whose type changes (for the
 /// kinds PostgreSQL pins to columns), or on a routine or view already in `base`.
 fn closure(ctx: &Ctx, base: &BTreeSet<ObjectId>) -> BTreeSet<ObjectId> {
-    let mut dependents: BTreeMap<&ObjectId, Vec<&ObjectId>> = BTreeMap::new();
-    for (x, on) in &ctx.from.depends {
-        for y in on {
-            dependents.entry(y).or_default().push(x);
-        }
-    }
     let mut gone: BTreeSet<ObjectId> = dropped_routines(ctx);
     gone.extend(base.iter().filter(|b| drags_dependents(b)).cloned());
     let columns: BTreeSet<ObjectId> = retyped_columns(ctx)
@@ -124,6 +118,15 @@ fn closure(ctx: &Ctx, base: &BTreeSet<ObjectId>) -> BTreeSet<ObjectId> {
         .collect();
     let mut work: BTreeSet<ObjectId> = gone.iter().chain(&columns).cloned().collect();
     let mut out = BTreeSet::new();
+    if work.is_empty() {
+        return out;
+    }
+    let mut dependents: BTreeMap<&ObjectId, Vec<&ObjectId>> = BTreeMap::new();
+    for (x, on) in &ctx.from.depends {
+        for y in on {
+            dependents.entry(y).or_default().push(x);
+        }
+    }
     while let Some(y) = work.pop_first() {
         let via_column = columns.contains(&y);
         for &x in dependents.get(&y).into_iter().flatten() {

@@ -107,7 +107,10 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             .as_ref()
             .map(|p| partition::bounds_name(&p.parent)),
     );
-    let needs: BTreeSet<ObjectId> = creates.iter().flat_map(|c| ctx.needs_in_to(c)).collect();
+    let mut needs = BTreeSet::new();
+    for c in &creates {
+        ctx.add_needs_in_to(c, &mut needs);
+    }
     out.push(
         Draft::new(
             Phase::CreateTable,
@@ -128,7 +131,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
         None,
         t.comment.as_ref(),
     ));
-    for c in &t.columns {
+    for c in t.columns.iter().filter(|c| c.comment.is_some()) {
         let cid = ObjectId::Column {
             table: t.name.clone(),
             column: c.name.clone(),
@@ -140,7 +143,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
             c.comment.as_ref(),
         ));
     }
-    for c in inline {
+    for c in inline.into_iter().filter(|c| c.comment.is_some()) {
         let cid = ObjectId::Constraint {
             table: t.name.clone(),
             name: c.name.clone(),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::devdb::server_fingerprint;
-use super::{DesiredFiles, DevDb, SourceError};
+use super::{DesiredFiles, DevDb, SourceError, SourceFile};
 use crate::catalog::Catalog;
 use crate::introspect::Scope;
 
@@ -36,6 +36,11 @@ pub async fn fingerprint(dev: &DevDb) -> Result<String, SourceError> {
 
 /// The cache key of `files` loaded on a dev server with `fingerprint`, read with `scope`.
 pub fn cache_key(files: &DesiredFiles, fingerprint: &str, scope: &Scope) -> String {
+    key_of_files(&files.files, fingerprint, scope)
+}
+
+/// [`cache_key`] of files read but not split (the same key: only paths and text count).
+pub fn key_of_files(files: &[SourceFile], fingerprint: &str, scope: &Scope) -> String {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_le_bytes());
@@ -45,7 +50,7 @@ pub fn cache_key(files: &DesiredFiles, fingerprint: &str, scope: &Scope) -> Stri
     field(env!("CARGO_PKG_VERSION").as_bytes());
     field(fingerprint.as_bytes());
     field(format!("{scope:?}").as_bytes());
-    for f in &files.files {
+    for f in files {
         field(f.path.to_string_lossy().as_bytes());
         field(f.text.as_bytes());
     }
@@ -164,6 +169,31 @@ mod tests {
             schemas: Some(["app".to_string()].into_iter().collect()),
         };
         assert_ne!(base, cache_key(&files("x"), "server 150000", &narrow));
+    }
+
+    #[tokio::test]
+    async fn a_hit_never_splits_the_files() {
+        use super::super::{desired_catalog_of_files, CacheOptions, SourceFile};
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![SourceFile {
+            path: "broken.sql".into(),
+            text: "CREATE TABLE t (note text DEFAULT 'unterminated);\n".into(),
+        }];
+        let opts = CacheOptions {
+            enabled: true,
+            dir: Some(dir.path().into()),
+        };
+        let (dev, scope) = (DevDb::Embedded, Scope::default());
+        let miss = desired_catalog_of_files(files.clone(), &dev, &scope, &opts).await;
+        assert!(matches!(miss, Err(SourceError::Split { .. })), "{miss:?}");
+        let key = key_of_files(&files, &fingerprint(&dev).await.unwrap(), &scope);
+        let cached = Catalog {
+            server_version: 150000,
+            ..Catalog::default()
+        };
+        store(dir.path(), &key, &cached);
+        let hit = desired_catalog_of_files(files, &dev, &scope, &opts).await;
+        assert_eq!(hit.unwrap(), cached);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Desired state: schema files are split into statements, ordered by their references,
 //! loaded into a dev database and introspected there (PostgreSQL is the reference parser).
 //!
-//! - [`read_paths`] reads the files and splits and classifies their statements;
+//! - [`read_paths`] reads the files and splits and classifies their statements
+//!   ([`read_files`] only reads them);
 //! - [`load`] executes them into a database (batched, ordered, with a retry pass);
 //! - [`DevDatabase`] is the temporary database they are loaded into;
-//! - [`desired_catalog`] does all of it, with the [`cache`] in front.
+//! - [`desired_catalog`] does all of it, with the [`cache`] in front;
+//!   [`desired_catalog_of_files`] too, from files read but not split (a cache hit never
+//!   splits them).
 
 pub mod cache;
 mod classify;
@@ -85,8 +88,12 @@ impl DesiredFiles {
 /// Read `paths` (files, or directories searched recursively for `*.sql`, sorted by path),
 /// split every file into statements and classify them.
 pub fn read_paths(paths: &[PathBuf]) -> Result<DesiredFiles, SourceError> {
-    let files = files::read_files(paths)?;
-    from_files(files)
+    from_files(read_files(paths)?)
+}
+
+/// Read `paths` as [`read_paths`] does, without splitting the files.
+pub fn read_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, SourceError> {
+    files::read_files(paths)
 }
 
 /// Split and classify files already in memory.
@@ -190,19 +197,77 @@ pub async fn desired_catalog(
     scope: &Scope,
     cache: &CacheOptions,
 ) -> Result<Catalog, SourceError> {
+    match probe(&files.files, dev, scope, cache).await? {
+        Probe::Hit(catalog) => Ok(*catalog),
+        Probe::Miss(miss) => miss.load(files, dev, scope).await,
+    }
+}
+
+/// [`desired_catalog`] of files read but not split: the cache key is made of the files'
+/// text, so a hit never splits them (an entry exists only for files that split and loaded).
+pub async fn desired_catalog_of_files(
+    files: Vec<SourceFile>,
+    dev: &DevDb,
+    scope: &Scope,
+    cache: &CacheOptions,
+) -> Result<Catalog, SourceError> {
+    match probe(&files, dev, scope, cache).await? {
+        Probe::Hit(catalog) => Ok(*catalog),
+        Probe::Miss(miss) => miss.load(&from_files(files)?, dev, scope).await,
+    }
+}
+
+/// What the cache says about some files.
+enum Probe {
+    Hit(Box<Catalog>),
+    Miss(Miss),
+}
+
+/// A cache miss: where to store the catalog once loaded (none when the cache is off), and
+/// the connection the server fingerprint was read on, to create the dev database with.
+struct Miss {
+    entry: Option<(PathBuf, String)>,
+    admin: Option<tokio_postgres::Client>,
+}
+
+impl Miss {
+    async fn load(
+        self,
+        files: &DesiredFiles,
+        dev: &DevDb,
+        scope: &Scope,
+    ) -> Result<Catalog, SourceError> {
+        let catalog = devdb::load_and_introspect(files, dev, scope, self.admin).await?;
+        if let Some((dir, key)) = &self.entry {
+            cache::store(dir, key, &catalog);
+        }
+        Ok(catalog)
+    }
+}
+
+async fn probe(
+    files: &[SourceFile],
+    dev: &DevDb,
+    scope: &Scope,
+    cache: &CacheOptions,
+) -> Result<Probe, SourceError> {
     let dir = cache
         .enabled
         .then(|| cache.dir.clone().or_else(cache::default_dir))
         .flatten();
     let Some(dir) = dir else {
-        return devdb::load_and_introspect(files, dev, scope, None).await;
+        return Ok(Probe::Miss(Miss {
+            entry: None,
+            admin: None,
+        }));
     };
     let fingerprint = devdb::server_fingerprint(dev).await?;
-    let key = cache::cache_key(files, &fingerprint.text, scope);
+    let key = cache::key_of_files(files, &fingerprint.text, scope);
     if let Some(catalog) = cache::lookup(&dir, &key) {
-        return Ok(catalog);
+        return Ok(Probe::Hit(Box::new(catalog)));
     }
-    let catalog = devdb::load_and_introspect(files, dev, scope, fingerprint.admin).await?;
-    cache::store(&dir, &key, &catalog);
-    Ok(catalog)
+    Ok(Probe::Miss(Miss {
+        entry: Some((dir, key)),
+        admin: fingerprint.admin,
+    }))
 }
