@@ -7,7 +7,7 @@
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
 use super::privilege::exists_in;
-use super::security::{dropped_with_table, Fate, RoleUse, Standing};
+use super::security::{Fate, RoleUse, Standing, WithTable};
 use super::{Action, Hazard};
 use crate::catalog::{Ident, ObjectId, Policy, QualName};
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,6 +175,7 @@ pub(crate) fn plan(
     fate: &Fate,
     roles: &mut RoleUse,
     out: &mut Steps,
+    with_tables: &mut Vec<WithTable>,
 ) -> Result<(), PlanError> {
     let mut retyped = BTreeSet::new();
     for (table, pairs) in &ctx.diff.columns {
@@ -205,7 +206,7 @@ pub(crate) fn plan(
         let standing = fate.standing(&tid, exists_in(ctx.from, &tid));
         if fate.dropped(&tid) {
             let ids: Vec<ObjectId> = from.values().map(policy_id).collect();
-            dropped_with_table(ctx, out, table, &ids);
+            with_tables.push((table.clone(), ids));
         }
         match standing {
             Standing::Gone | Standing::Missing => continue,

@@ -12,18 +12,30 @@ use crate::catalog::{Grantee, Ident, ObjectId, QualName};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
-    let fate = Fate::of(out);
+    // The steps of this module go to `extra`, so that `Fate` can borrow the others' steps.
+    let mut extra = Steps::default();
+    let mut with_tables = Vec::new();
     let mut roles = RoleUse::default();
-    super::policy::plan(ctx, &fate, &mut roles, out)?;
-    let intermediate = super::default_acl::plan(ctx, &fate, &mut roles, out)?;
-    super::privilege::plan(ctx, &fate, &intermediate, &mut roles, out)?;
+    {
+        let fate = Fate::of(out);
+        super::policy::plan(ctx, &fate, &mut roles, &mut extra, &mut with_tables)?;
+        let intermediate = super::default_acl::plan(ctx, &fate, &mut roles, &mut extra)?;
+        super::privilege::plan(ctx, &fate, &intermediate, &mut roles, &mut extra)?;
+    }
+    for (table, ids) in &with_tables {
+        dropped_with_table(ctx, out, table, ids);
+    }
+    out.0.extend(extra.0);
     roles.finish(ctx, out)
 }
 
+/// Objects that go with a dropped table (its policies).
+pub(crate) type WithTable = (QualName, Vec<ObjectId>);
+
 /// What the other planners' steps do to each object.
-pub(crate) struct Fate {
-    created: BTreeSet<ObjectId>,
-    dropped: BTreeSet<ObjectId>,
+pub(crate) struct Fate<'a> {
+    created: BTreeSet<&'a ObjectId>,
+    dropped: BTreeSet<&'a ObjectId>,
 }
 
 /// Where an object stands at the end of the plan.
@@ -39,13 +51,13 @@ pub(crate) enum Standing {
     Missing,
 }
 
-impl Fate {
-    pub fn of(steps: &Steps) -> Fate {
+impl<'a> Fate<'a> {
+    pub fn of(steps: &'a Steps) -> Fate<'a> {
         let mut created = BTreeSet::new();
         let mut dropped = BTreeSet::new();
         for d in &steps.0 {
-            created.extend(d.deps.creates.iter().cloned());
-            dropped.extend(d.deps.drops.iter().cloned());
+            created.extend(d.deps.creates.iter());
+            dropped.extend(d.deps.drops.iter());
         }
         Fate { created, dropped }
     }
@@ -82,7 +94,7 @@ impl Fate {
 
     /// Everything some step creates.
     pub fn all_created(&self) -> impl Iterator<Item = &ObjectId> {
-        self.created.iter()
+        self.created.iter().copied()
     }
 
     /// Where `id` stands, given whether it exists in the live catalog.
@@ -204,7 +216,7 @@ pub(crate) fn schema_of(id: &ObjectId) -> Option<&Ident> {
 
 /// Add `ids` to the drops of the step that drops `table` (a dropped table takes its policies
 /// with it), so that what they rest on is released before it goes too.
-pub(crate) fn dropped_with_table(ctx: &Ctx, out: &mut Steps, table: &QualName, ids: &[ObjectId]) {
+fn dropped_with_table(ctx: &Ctx, out: &mut Steps, table: &QualName, ids: &[ObjectId]) {
     let tid = ObjectId::Table {
         name: table.clone(),
     };
