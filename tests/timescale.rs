@@ -11,11 +11,15 @@
 //!   plan was made from are recorded under `fixtures/timescale/snapshots/<case>/` (when
 //!   missing or with `SCHEMADIFF_RECORD_TSDB=1`), and otherwise must have the recorded
 //!   fingerprints.
+//! * The example schemas with TimescaleDB converge from empty and from their earlier
+//!   version with data (`timescale/examples.rs`).
 //! * Offline, always: the planner runs on the recorded catalogs and must produce the same
 //!   plans (the same insta snapshots), so CI without TimescaleDB still checks the planner.
 
 mod support;
 
+#[path = "timescale/examples.rs"]
+mod examples;
 #[path = "timescale/live.rs"]
 mod live;
 #[path = "timescale/offline.rs"]
@@ -175,6 +179,24 @@ fn main() {
         )
         .with_ignored_flag(!available),
     );
+    for ex in examples::EXAMPLES {
+        let e = env.clone();
+        trials.push(
+            Trial::test(
+                format!("live::example::{}::from_empty", ex.name),
+                move || examples::from_empty(&e, ex),
+            )
+            .with_ignored_flag(!available),
+        );
+        let e = env.clone();
+        trials.push(
+            Trial::test(
+                format!("live::example::{}::from_earlier", ex.name),
+                move || examples::from_earlier(&e, ex),
+            )
+            .with_ignored_flag(!available),
+        );
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);
     conclusion.exit();
