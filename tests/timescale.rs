@@ -118,16 +118,18 @@ fn main() {
     if available {
         let version = env.rt.block_on(available_version(&env.harness));
         println!(
-            "timescaledb: RUNNING {} cases against TimescaleDB {version} (preloaded in the test cluster)",
-            cases.len()
+            "timescaledb: RUNNING {} cases and {} example schemas against TimescaleDB {version} (preloaded in the test cluster)",
+            cases.len(),
+            examples::EXAMPLES.len()
         );
     } else {
         println!(
-            "timescaledb: SKIPPED {} cases against the real extension: TimescaleDB is not installed \
+            "timescaledb: SKIPPED {} cases and {} example schemas against the real extension: TimescaleDB is not installed \
              for this server (no timescaledb.control and timescaledb.so where its pg_config says), \
              or SCHEMADIFF_NO_TIMESCALEDB is set; the offline planner checks on recorded catalogs \
              still run",
-            cases.len()
+            cases.len(),
+            examples::EXAMPLES.len()
         );
     }
     let mut trials = Vec::new();
@@ -196,6 +198,10 @@ fn main() {
             )
             .with_ignored_flag(!available),
         );
+        trials.push(Trial::test(
+            format!("offline::example::{}", ex.name),
+            move || examples::offline(ex),
+        ));
     }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);

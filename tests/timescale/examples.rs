@@ -5,12 +5,15 @@
 //! judged like the fixtures: the next plan is empty and the database equals one built
 //! straight from the schema files by TimescaleDB's information views and `pg_dump`. The
 //! plan from the earlier version is the `from_earlier` insta snapshot of each example.
+//! The catalogs that plan is made from are recorded in `fixtures/examples/<example>/
+//! catalogs/` (like the fixtures' catalogs: when missing or with `SCHEMADIFF_RECORD_TSDB=1`),
+//! and the offline trial plans from them to the same snapshot where TimescaleDB is absent.
 
 use super::{build_db, converge_onto, desired, render_error, Env};
 use libtest_mimic::Failed;
-use schemadiff::catalog::QualName;
+use schemadiff::catalog::{Catalog, QualName};
 use schemadiff::conn::ConnTarget;
-use schemadiff::plan::PlanOptions;
+use schemadiff::plan::{build, Plan, PlanOptions};
 use schemadiff::render;
 use schemadiff::workflow;
 use std::collections::BTreeMap;
@@ -59,6 +62,83 @@ impl Example {
     fn fixture_dir(&self) -> PathBuf {
         repo().join("fixtures/examples").join(self.name)
     }
+    fn catalogs_dir(&self) -> PathBuf {
+        self.fixture_dir().join("catalogs")
+    }
+    fn title(&self) -> String {
+        format!("fixtures/examples/{}/earlier -> {}", self.name, self.schema)
+    }
+    fn snapshot(&self, plan: &Plan) {
+        let mut s = insta::Settings::clone_current();
+        s.set_snapshot_path(self.fixture_dir());
+        s.set_prepend_module_to_snapshot(false);
+        s.set_omit_expression(true);
+        s.set_description(format!(
+            "plan from fixtures/examples/{}/earlier (with data.sql) to {}",
+            self.name, self.schema
+        ));
+        let text = render::sql(plan, &self.title());
+        s.bind(|| insta::assert_snapshot!("from_earlier", text));
+    }
+}
+
+/// Record the catalogs of the plan from the earlier version, or check that this
+/// TimescaleDB still gives the recorded ones.
+fn record_or_check(ex: &Example, live: &Catalog, want: &Catalog) -> Result<(), String> {
+    let dir = ex.catalogs_dir();
+    let record = std::env::var_os("SCHEMADIFF_RECORD_TSDB").is_some();
+    for (file, cat) in [("earlier.json", live), ("desired.json", want)] {
+        let path = dir.join(file);
+        let recorded = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Catalog>(&t).ok());
+        match recorded {
+            Some(r) if !record => {
+                if r.fingerprint() != cat.fingerprint() {
+                    return Err(format!(
+                        "{}: the recorded catalog differs from what this TimescaleDB gives; \
+                         re-record with SCHEMADIFF_RECORD_TSDB=1 and review the diff",
+                        path.display()
+                    ));
+                }
+            }
+            _ => {
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let mut text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
+                text.push('\n');
+                std::fs::write(&path, text).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Without a database: the plan from the recorded catalogs is the `from_earlier` snapshot,
+/// and the desired catalog against itself plans nothing.
+pub fn offline(ex: &Example) -> Result<(), Failed> {
+    let dir = ex.catalogs_dir();
+    let load = |f: &str| -> Result<Catalog, Failed> {
+        let text = std::fs::read_to_string(dir.join(f)).map_err(|e| {
+            format!(
+                "{}: {e} (record it by running the live trials where TimescaleDB is installed)",
+                dir.join(f).display()
+            )
+        })?;
+        serde_json::from_str(&text).map_err(|e| format!("{f}: {e}").into())
+    };
+    let (earlier, want) = (load("earlier.json")?, load("desired.json")?);
+    let opts = PlanOptions::default();
+    let plan = build(&earlier, &want, &opts).map_err(|e| format!("plan: {e}"))?;
+    let again = build(&want, &want, &opts).map_err(|e| format!("no-op: {e}"))?;
+    if !again.is_empty() {
+        return Err(format!(
+            "the desired catalog against itself is not an empty plan:\n{}",
+            render::sql(&again, "desired -> desired")
+        )
+        .into());
+    }
+    ex.snapshot(&plan);
+    Ok(())
 }
 
 fn repo() -> PathBuf {
@@ -173,6 +253,10 @@ pub fn from_earlier(env: &Env, ex: &Example) -> Result<(), Failed> {
         if before.values().sum::<i64>() < 1000 {
             return Err(format!("data.sql loaded too few rows: {before:?}"));
         }
+        let planned = workflow::plan_target(&db, &desired(&schema), &PlanOptions::default())
+            .await
+            .map_err(|e| format!("from earlier: {}", render_error(e)))?;
+        record_or_check(ex, &planned.live, &planned.desired)?;
         let plan = converge_onto(h, &db, &schema, &reference, "from earlier").await?;
         replans_to_empty(&db, &schema, "from earlier").await?;
         let after = table_counts(&db).await?;
@@ -210,19 +294,8 @@ pub fn from_earlier(env: &Env, ex: &Example) -> Result<(), Failed> {
         }
         h.drop_db(&db).await;
         h.drop_db(&reference).await;
-        Ok::<_, String>(render::sql(
-            &plan,
-            &format!("fixtures/examples/{}/earlier -> {}", ex.name, ex.schema),
-        ))
+        Ok::<_, String>(plan)
     }))?;
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_path(ex.fixture_dir());
-    s.set_prepend_module_to_snapshot(false);
-    s.set_omit_expression(true);
-    s.set_description(format!(
-        "plan from fixtures/examples/{}/earlier (with data.sql) to {}",
-        ex.name, ex.schema
-    ));
-    s.bind(|| insta::assert_snapshot!("from_earlier", plan));
+    ex.snapshot(&plan);
     Ok(())
 }
