@@ -577,3 +577,7 @@ pub(crate) fn compression_change(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "timescale_tests.rs"]
+mod tests;
