@@ -11,11 +11,15 @@
 //!   plan was made from are recorded under `fixtures/timescale/snapshots/<case>/` (when
 //!   missing or with `SCHEMADIFF_RECORD_TSDB=1`), and otherwise must have the recorded
 //!   fingerprints.
+//! * The example schemas with TimescaleDB converge from empty and from their earlier
+//!   version with data (`timescale/examples.rs`).
 //! * Offline, always: the planner runs on the recorded catalogs and must produce the same
 //!   plans (the same insta snapshots), so CI without TimescaleDB still checks the planner.
 
 mod support;
 
+#[path = "timescale/examples.rs"]
+mod examples;
 #[path = "timescale/live.rs"]
 mod live;
 #[path = "timescale/offline.rs"]
@@ -114,16 +118,18 @@ fn main() {
     if available {
         let version = env.rt.block_on(available_version(&env.harness));
         println!(
-            "timescaledb: RUNNING {} cases against TimescaleDB {version} (preloaded in the test cluster)",
-            cases.len()
+            "timescaledb: RUNNING {} cases and {} example schemas against TimescaleDB {version} (preloaded in the test cluster)",
+            cases.len(),
+            examples::EXAMPLES.len()
         );
     } else {
         println!(
-            "timescaledb: SKIPPED {} cases against the real extension: TimescaleDB is not installed \
+            "timescaledb: SKIPPED {} cases and {} example schemas against the real extension: TimescaleDB is not installed \
              for this server (no timescaledb.control and timescaledb.so where its pg_config says), \
              or SCHEMADIFF_NO_TIMESCALEDB is set; the offline planner checks on recorded catalogs \
              still run",
-            cases.len()
+            cases.len(),
+            examples::EXAMPLES.len()
         );
     }
     let mut trials = Vec::new();
@@ -175,6 +181,28 @@ fn main() {
         )
         .with_ignored_flag(!available),
     );
+    for ex in examples::EXAMPLES {
+        let e = env.clone();
+        trials.push(
+            Trial::test(
+                format!("live::example::{}::from_empty", ex.name),
+                move || examples::from_empty(&e, ex),
+            )
+            .with_ignored_flag(!available),
+        );
+        let e = env.clone();
+        trials.push(
+            Trial::test(
+                format!("live::example::{}::from_earlier", ex.name),
+                move || examples::from_earlier(&e, ex),
+            )
+            .with_ignored_flag(!available),
+        );
+        trials.push(Trial::test(
+            format!("offline::example::{}", ex.name),
+            move || examples::offline(ex),
+        ));
+    }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(env);
     conclusion.exit();

@@ -9,6 +9,8 @@
 //! - a step that drops X comes before a step that creates X (replacement, rename), and a
 //!   step that frees a name comes before one that claims it (`DROP INDEX x` before
 //!   `CREATE TABLE x`);
+//! - a step that follows the drop of X comes after every step that drops X (a table
+//!   becomes a hypertable only once its unique keys without the time column are gone);
 //! - steps on the same object keep their emission order (a drop of it first).
 
 use crate::catalog::ObjectId;
@@ -33,6 +35,8 @@ pub struct Deps {
     pub needs: BTreeSet<ObjectId>,
     /// Objects the step stops depending on (with the same exception).
     pub releases: BTreeSet<ObjectId>,
+    /// Objects whose drop (when the plan drops them) must have run before the step.
+    pub follows_drops: BTreeSet<ObjectId>,
     /// Names the step takes in a namespace PostgreSQL shares between kinds of objects
     /// (`relation s.x`: tables, indexes, constraint indexes, sequences, composite types;
     /// `type s.x`: tables, enums, domains, composite types).
@@ -275,6 +279,11 @@ fn edges(nodes: &[Node]) -> Vec<(usize, usize)> {
         for x in &n.deps.releases {
             for &d in droppers.of(other(x)) {
                 add(i, d);
+            }
+        }
+        for x in &n.deps.follows_drops {
+            for &d in droppers.get(x).into_iter().flatten() {
+                add(d, i);
             }
         }
         for x in &n.deps.drops {

@@ -207,6 +207,10 @@ impl Draft {
         self.deps.needs.extend(ids);
         self
     }
+    pub fn follows_drops(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
+        self.deps.follows_drops.extend(ids);
+        self
+    }
     pub fn releases(mut self, ids: impl IntoIterator<Item = ObjectId>) -> Self {
         self.deps.releases.extend(ids);
         self
@@ -282,6 +286,12 @@ impl<'a> Ctx<'a> {
     /// True when the table exists in the live catalog (hazards apply to it).
     pub fn table_exists(&self, t: &QualName) -> bool {
         self.from.tables.contains_key(t)
+    }
+    /// True when the table is a hypertable with columnstore on either side: then no step
+    /// may rely on `VALIDATE CONSTRAINT` (TimescaleDB refuses it), including when this plan
+    /// is the one that turns columnstore on, whatever the order of the two steps.
+    pub fn columnstore_either_side(&self, t: &QualName) -> bool {
+        self.from.hypertable_has_columnstore(t) || self.to.hypertable_has_columnstore(t)
     }
     /// True when the table is dropped by the plan.
     pub fn table_dropped(&self, t: &QualName) -> bool {

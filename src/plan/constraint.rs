@@ -121,7 +121,7 @@ fn add(ctx: &Ctx, table: &QualName, c: &Constraint, existing: bool, reason: &str
                 out.push(breaks(validated_fk(step(plain(false)).alone(), table, c)));
                 return;
             }
-            if ctx.from.hypertable_has_columnstore(table) && c.validated {
+            if ctx.columnstore_either_side(table) && c.validated {
                 out.push(breaks(validated_on_columnstore(
                     step(plain(false)).alone(),
                     table,

@@ -92,7 +92,7 @@ pub(crate) fn is_not_null_check(c: &Constraint, column: &Ident) -> bool {
 /// whose temporary check name is free (or holds a check a previous run left).
 pub(crate) fn not_null_through_check(ctx: &Ctx, table: &QualName) -> Vec<Ident> {
     // TimescaleDB refuses VALIDATE CONSTRAINT on a hypertable with columnstore
-    if ctx.opts.plain_forms || ctx.from.hypertable_has_columnstore(table) {
+    if ctx.opts.plain_forms || ctx.columnstore_either_side(table) {
         return Vec::new();
     }
     let (Some(f), Some(t)) = (ctx.from.tables.get(table), ctx.to.tables.get(table)) else {

@@ -9,7 +9,7 @@ use super::{Action, Hazard};
 use crate::catalog::timescale::{
     ChunkInterval, Compression, Dimension, DimensionKind, Hypertable, TsVersion,
 };
-use crate::catalog::{quote_literal, Ident, ObjectId, QualName};
+use crate::catalog::{quote_literal, ConstraintKind, Ident, ObjectId, QualName};
 
 /// The version the plan writes for: the target's, else the dev database's, else the
 /// oldest API (which every 2.x version accepts).
@@ -170,7 +170,8 @@ fn create(ctx: &Ctx, h: &Hypertable, out: &mut Steps) {
         "the table is locked ACCESS EXCLUSIVE for the whole migration: no reads or writes",
     )
     .creates([hypertable_id(t)])
-    .needs([table_id(t), extension_id(), column_id(t, &h.time.column)]);
+    .needs([table_id(t), extension_id(), column_id(t, &h.time.column)])
+    .follows_drops(replaced_unique_keys(ctx, t));
     out.push(draft);
     if let Some(f) = &h.time.integer_now_func {
         out.push(integer_now(ctx, t, f, false));
@@ -181,6 +182,43 @@ fn create(ctx: &Ctx, h: &Hypertable, out: &mut Steps) {
     if let Some(c) = &h.compression {
         out.push(enable_compression(ctx, t, "TABLE", c, hypertable_id(t)));
     }
+}
+
+/// The unique keys of a table being converted that the plan drops or replaces: TimescaleDB
+/// refuses to convert a table with a unique index that lacks the time column, and every
+/// desired key includes it (the dev database made the table a hypertable), so any live key
+/// not kept as is must be gone before `create_hypertable` runs (a primary key on `(id)`
+/// becoming one on `(id, recorded_at)`).
+fn replaced_unique_keys(ctx: &Ctx, t: &QualName) -> Vec<ObjectId> {
+    let (Some(live), desired) = (ctx.from.tables.get(t), ctx.to.tables.get(t)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<ObjectId> = live
+        .constraints
+        .values()
+        .filter(|c| {
+            matches!(
+                c.kind,
+                ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclude
+            )
+        })
+        .filter(|c| desired.and_then(|d| d.constraints.get(&c.name)) != Some(c))
+        .map(|c| ObjectId::Constraint {
+            table: t.clone(),
+            name: c.name.clone(),
+        })
+        .collect();
+    out.extend(
+        ctx.from
+            .indexes
+            .values()
+            .filter(|i| &i.table == t && i.unique)
+            .filter(|i| ctx.to.indexes.get(&i.name) != Some(i))
+            .map(|i| ObjectId::Index {
+                name: i.name.clone(),
+            }),
+    );
+    out
 }
 
 /// `SELECT set_integer_now_func('t', 'f'[, replace_if_exists => true])`.
@@ -539,3 +577,7 @@ pub(crate) fn compression_change(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "timescale_tests.rs"]
+mod tests;

@@ -43,7 +43,7 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
     if !chunks {
         return draft;
     }
-    let draft = without_concurrently(draft);
+    let draft = without_concurrently(draft).needs([super::timescale::hypertable_id(&ix.table)]);
     if ix.unique {
         let mut draft = draft.alone();
         for h in draft

@@ -252,7 +252,9 @@ fn alter(ctx: &Ctx, name: &QualName, rel: Rel, live: &JobPolicy, p: &JobPolicy) 
         quote_literal(p.kind.proc_name())
     );
     let id = policy_id(name, p.kind);
-    let shrinks_retention = p.kind == PolicyKind::Retention && live.config != p.config;
+    let shrinks_retention = p.kind == PolicyKind::Retention
+        && live.config != p.config
+        && !keeps_at_least_as_much(&live.config, &p.config);
     Draft::new(
         Phase::AlterTrigger,
         id.clone(),
@@ -270,6 +272,64 @@ fn alter(ctx: &Ctx, name: &QualName, rel: Rel, live: &JobPolicy, p: &JobPolicy) 
     )
     .alters([id])
     .needs([relation_object(name, rel)])
+}
+
+/// True when a retention policy's new config only moves `drop_after` later (the same
+/// other keys, a longer interval or a larger integer): it then drops nothing the live
+/// policy would have kept. Anything not understood counts as possibly dropping more.
+fn keeps_at_least_as_much(
+    live: &BTreeMap<String, serde_json::Value>,
+    new: &BTreeMap<String, serde_json::Value>,
+) -> bool {
+    let others = |c: &BTreeMap<String, serde_json::Value>| {
+        c.iter()
+            .filter(|(k, _)| k.as_str() != "drop_after")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    if others(live) != others(new) {
+        return false;
+    }
+    match (live.get("drop_after"), new.get("drop_after")) {
+        (Some(serde_json::Value::Number(a)), Some(serde_json::Value::Number(b))) => {
+            matches!((a.as_i64(), b.as_i64()), (Some(a), Some(b)) if b >= a)
+        }
+        (Some(serde_json::Value::String(a)), Some(serde_json::Value::String(b))) => {
+            matches!((interval_seconds(a), interval_seconds(b)), (Some(a), Some(b)) if b >= a)
+        }
+        _ => false,
+    }
+}
+
+/// Seconds in an interval as PostgreSQL prints it (`1 year 2 mons 3 days 04:05:06`),
+/// counted as PostgreSQL compares intervals (a month is 30 days, a day 24 hours); `None`
+/// for any other text.
+fn interval_seconds(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut words = text.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        if w.contains(':') {
+            let (sign, hms) = match w.strip_prefix('-') {
+                Some(rest) => (-1.0, rest),
+                None => (1.0, w),
+            };
+            let mut unit = 3600.0;
+            for part in hms.split(':') {
+                total += sign * unit * part.parse::<f64>().ok()?;
+                unit /= 60.0;
+            }
+            continue;
+        }
+        let n: f64 = w.parse().ok()?;
+        let per = match words.next()?.trim_end_matches('s') {
+            "year" => 360.0 * 86400.0,
+            "mon" => 30.0 * 86400.0,
+            "day" => 86400.0,
+            _ => return None,
+        };
+        total += n * per;
+    }
+    Some(total)
 }
 
 /// `SELECT remove_compression_policy('t')` (likewise the others).
@@ -307,4 +367,41 @@ fn describe(config: &BTreeMap<String, serde_json::Value>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod retention_tests {
+    use super::{interval_seconds, keeps_at_least_as_much};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn config(drop_after: serde_json::Value) -> BTreeMap<String, serde_json::Value> {
+        BTreeMap::from([("drop_after".to_string(), drop_after)])
+    }
+
+    #[test]
+    fn intervals_read_as_postgresql_prints_them() {
+        assert_eq!(interval_seconds("01:00:00"), Some(3600.0));
+        assert_eq!(interval_seconds("14 days"), Some(14.0 * 86400.0));
+        assert_eq!(interval_seconds("1 year"), Some(360.0 * 86400.0));
+        assert_eq!(
+            interval_seconds("1 mon 2 days 00:30:00"),
+            Some(32.0 * 86400.0 + 1800.0)
+        );
+        assert_eq!(interval_seconds("1 fortnight"), None);
+    }
+
+    #[test]
+    fn only_a_later_drop_after_keeps_everything() {
+        let keeps = |a, b| keeps_at_least_as_much(&config(a), &config(b));
+        assert!(keeps(json!("14 days"), json!("30 days")));
+        assert!(keeps(json!("30 days"), json!("1 year")));
+        assert!(!keeps(json!("90 days"), json!("30 days")));
+        assert!(keeps(json!(1000), json!(5000)));
+        assert!(!keeps(json!(5000), json!(1000)));
+        assert!(!keeps(json!("30 days"), json!(5000)));
+        let mut created = config(json!("30 days"));
+        created.insert("drop_created_before".into(), json!("7 days"));
+        assert!(!keeps_at_least_as_much(&config(json!("14 days")), &created));
+    }
 }
