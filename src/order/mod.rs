@@ -282,7 +282,7 @@ fn edges(nodes: &[Node]) -> Vec<(usize, usize)> {
             }
         }
         for x in &n.deps.follows_drops {
-            for &d in droppers.get(x).into_iter().flatten() {
+            for &d in droppers.of(objects.find(x)) {
                 add(d, i);
             }
         }
