@@ -300,6 +300,10 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
 
     // ALTER COLUMN c TYPE new [COLLATE x] USING c::new, with the default dropped around it
     let retyped = f.data_type != c.data_type || f.collation != c.collation;
+    let decompress = retyped && ctx.from.hypertable_has_columnstore(&t.name);
+    if decompress {
+        super::timescale::decompress_before_retype(ctx, &t.name, out);
+    }
     if retyped {
         if f.default.is_some() {
             out.push(drop_default("default dropped for the type change".into()));
@@ -370,6 +374,11 @@ fn alter_column(ctx: &Ctx, t: &Table, f: &Column, c: &Column, out: &mut Steps) {
                 Hazard::AccessExclusiveLock,
                 format!("reads and writes of {tname} wait for the index rebuild"),
             )
+        };
+        let d = if decompress {
+            d.needs([super::timescale::decompressed_id(&t.name)])
+        } else {
+            d
         };
         out.push(d.alters([id.clone()]));
         if let Some(e) = &c.default {

@@ -485,6 +485,51 @@ pub(crate) fn enable_compression(
 }
 
 /// The object a `kind` (`TABLE`, `MATERIALIZED VIEW`) statement on `r` touches.
+/// `SELECT decompress_chunk(c, if_compressed => true) FROM show_chunks('t') c` before a
+/// column of the hypertable `t` changes type: TimescaleDB refuses `ALTER COLUMN ... TYPE`
+/// while any chunk is compressed. Once per table in a plan; the compression policy
+/// compresses the chunks again later.
+pub(crate) fn decompress_before_retype(ctx: &Ctx, table: &QualName, out: &mut Steps) {
+    let id = decompressed_id(table);
+    if out.0.iter().any(|d| d.deps.creates.contains(&id)) {
+        return;
+    }
+    out.push(
+        Draft::new(
+            Phase::AlterTable,
+            ObjectId::Table {
+                name: table.clone(),
+            },
+            Action::Alter,
+            format!(
+                "SELECT {}(c, if_compressed => true) FROM {}({}) c",
+                api(ctx, "decompress_chunk"),
+                api(ctx, "show_chunks"),
+                regclass(table)
+            ),
+            "a column changes type: TimescaleDB refuses that while a chunk is compressed, so \
+             every compressed chunk is decompressed first (the compression policy compresses \
+             them again)",
+        )
+        .alone()
+        .hazard(
+            Hazard::TableRewrite,
+            "each compressed chunk is rewritten uncompressed under an exclusive lock; disk use \
+             grows by the compression ratio until the chunks are compressed again",
+        )
+        .creates([id])
+        .needs([hypertable_id(table)]),
+    );
+}
+
+/// What [`decompress_before_retype`] provides: the type changes of the table need it.
+pub(crate) fn decompressed_id(name: &QualName) -> ObjectId {
+    ObjectId::Other {
+        kind: "timescaledb decompressed chunks".into(),
+        identity: name.to_string(),
+    }
+}
+
 fn rel_object(r: &QualName, kind: &str) -> ObjectId {
     if kind == "TABLE" {
         ObjectId::Table { name: r.clone() }
