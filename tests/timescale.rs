@@ -433,11 +433,11 @@ fn refusal_text(e: &PlanError) -> String {
     }
 }
 
-/// Record the catalogs of the forward plan, or check them against the recorded ones.
-fn record_or_check(case: &Case, live: &Catalog, desired: &Catalog) -> Result<(), String> {
-    let dir = case.snapshot_dir();
+/// Record catalogs under `dir` as `(file name, catalog)`, or check that this TimescaleDB
+/// still gives the recorded ones (`SCHEMADIFF_RECORD_TSDB=1` records them again).
+fn record_or_check(dir: &Path, catalogs: [(&str, &Catalog); 2]) -> Result<(), String> {
     let record = std::env::var_os("SCHEMADIFF_RECORD_TSDB").is_some();
-    for (file, cat) in [("before.json", live), ("after.json", desired)] {
+    for (file, cat) in catalogs {
         let path = dir.join(file);
         let recorded = std::fs::read_to_string(&path)
             .ok()
@@ -453,7 +453,7 @@ fn record_or_check(case: &Case, live: &Catalog, desired: &Catalog) -> Result<(),
                 }
             }
             _ => {
-                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
                 let mut text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
                 text.push('\n');
                 std::fs::write(&path, text).map_err(|e| e.to_string())?;
@@ -481,7 +481,13 @@ fn live_case(env: &Env, case: &Case) -> Result<(), Failed> {
         )
         .await
         .map_err(|e| format!("forward plan: {}", render_error(e)))?;
-        record_or_check(case, &planned.live, &planned.desired)?;
+        record_or_check(
+            &case.snapshot_dir(),
+            [
+                ("before.json", &planned.live),
+                ("after.json", &planned.desired),
+            ],
+        )?;
         let forward =
             converge_onto(h, &db, &case.dir.join("after.sql"), &reference, "forward").await?;
         let reverse = match case.settings.reverse {

@@ -9,7 +9,7 @@
 //! catalogs/` (like the fixtures' catalogs: when missing or with `SCHEMADIFF_RECORD_TSDB=1`),
 //! and the offline trial plans from them to the same snapshot where TimescaleDB is absent.
 
-use super::{build_db, converge_onto, desired, render_error, Env};
+use super::{build_db, converge_onto, desired, record_or_check, render_error, Env};
 use libtest_mimic::Failed;
 use schemadiff::catalog::{Catalog, QualName};
 use schemadiff::conn::ConnTarget;
@@ -80,37 +80,6 @@ impl Example {
         let text = render::sql(plan, &self.title());
         s.bind(|| insta::assert_snapshot!("from_earlier", text));
     }
-}
-
-/// Record the catalogs of the plan from the earlier version, or check that this
-/// TimescaleDB still gives the recorded ones.
-fn record_or_check(ex: &Example, live: &Catalog, want: &Catalog) -> Result<(), String> {
-    let dir = ex.catalogs_dir();
-    let record = std::env::var_os("SCHEMADIFF_RECORD_TSDB").is_some();
-    for (file, cat) in [("earlier.json", live), ("desired.json", want)] {
-        let path = dir.join(file);
-        let recorded = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Catalog>(&t).ok());
-        match recorded {
-            Some(r) if !record => {
-                if r.fingerprint() != cat.fingerprint() {
-                    return Err(format!(
-                        "{}: the recorded catalog differs from what this TimescaleDB gives; \
-                         re-record with SCHEMADIFF_RECORD_TSDB=1 and review the diff",
-                        path.display()
-                    ));
-                }
-            }
-            _ => {
-                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                let mut text = serde_json::to_string_pretty(cat).map_err(|e| e.to_string())?;
-                text.push('\n');
-                std::fs::write(&path, text).map_err(|e| e.to_string())?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Without a database: the plan from the recorded catalogs is the `from_earlier` snapshot,
@@ -256,7 +225,13 @@ pub fn from_earlier(env: &Env, ex: &Example) -> Result<(), Failed> {
         let planned = workflow::plan_target(&db, &desired(&schema), &PlanOptions::default())
             .await
             .map_err(|e| format!("from earlier: {}", render_error(e)))?;
-        record_or_check(ex, &planned.live, &planned.desired)?;
+        record_or_check(
+            &ex.catalogs_dir(),
+            [
+                ("earlier.json", &planned.live),
+                ("desired.json", &planned.desired),
+            ],
+        )?;
         let plan = converge_onto(h, &db, &schema, &reference, "from earlier").await?;
         replans_to_empty(&db, &schema, "from earlier").await?;
         let after = table_counts(&db).await?;
