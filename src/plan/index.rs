@@ -226,16 +226,14 @@ fn drop(ctx: &Ctx, ix: &Index, reason: &str) -> Draft {
     } else {
         d
     };
-    let draft = d
-        .hazard_if(
-            ix.unique && ix.valid,
-            Hazard::BackwardIncompatible,
-            "uniqueness and ON CONFLICT on these columns no longer hold",
-        )
-        .drops([id.clone()])
-        .frees([relation_name(&ix.name)])
-        .releases(ctx.rests_on_in_from(&id));
-    super::timescale_index::adjust_drop(ctx, ix, draft)
+    d.hazard_if(
+        ix.unique && ix.valid,
+        Hazard::BackwardIncompatible,
+        "uniqueness and ON CONFLICT on these columns no longer hold",
+    )
+    .drops([id.clone()])
+    .frees([relation_name(&ix.name)])
+    .releases(ctx.rests_on_in_from(&id))
 }
 
 /// `REINDEX INDEX CONCURRENTLY name`: an INVALID index whose definition is the desired

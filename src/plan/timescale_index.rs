@@ -3,37 +3,13 @@
 //! built `WITH (timescaledb.transaction_per_chunk)` instead (one transaction per chunk, so
 //! only the chunk being indexed waits; refused in a transaction block). A unique index has
 //! no such form: it keeps the blocking build (in a transaction of its own) and its hazard.
-//! `DROP INDEX CONCURRENTLY` is refused too. Both hooks undo a `CONCURRENTLY` the index
-//! planner may have chosen for an existing table.
+//! `DROP INDEX CONCURRENTLY` is refused too: the index planner never chooses a concurrent
+//! form on a hypertable (`online::concurrent_index_on`), and this hook turns its plain build
+//! into the per-chunk one.
 
 use super::build::{Ctx, Draft};
 use super::{Budget, Hazard};
 use crate::catalog::Index;
-
-/// No concurrent form on a hypertable: `CREATE|DROP INDEX CONCURRENTLY` becomes the
-/// plain statement (a transactional step again), whatever the index planner chose.
-fn without_concurrently(mut draft: Draft) -> Draft {
-    for form in ["INDEX CONCURRENTLY ", "INDEX  CONCURRENTLY "] {
-        if draft.step.sql.contains(form) {
-            draft.step.sql = draft.step.sql.replacen(form, "INDEX ", 1);
-            draft.step.transactional = true;
-            draft
-                .step
-                .hazards
-                .retain(|h| h.kind != Hazard::NonTransactional);
-        }
-    }
-    draft
-}
-
-/// `DROP INDEX name` of an index on a hypertable: TimescaleDB refuses `DROP INDEX
-/// CONCURRENTLY` there (the drop cascades to every chunk's copy).
-pub(crate) fn adjust_drop(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
-    if !ctx.from.is_hypertable(&ix.table) {
-        return draft;
-    }
-    without_concurrently(draft)
-}
 
 /// Rewrite the build of `ix` when its table is a hypertable on the live side.
 pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
@@ -43,7 +19,7 @@ pub(crate) fn adjust(ctx: &Ctx, ix: &Index, draft: Draft) -> Draft {
     if !chunks {
         return draft;
     }
-    let draft = without_concurrently(draft).needs([super::timescale::hypertable_id(&ix.table)]);
+    let draft = draft.needs([super::timescale::hypertable_id(&ix.table)]);
     if ix.unique {
         let mut draft = draft.alone();
         for h in draft
@@ -103,27 +79,6 @@ pub(crate) fn transaction_per_chunk(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::transaction_per_chunk;
-
-    #[test]
-    fn concurrently_is_undone() {
-        use crate::plan::build::{Draft, Phase};
-        use crate::plan::{Action, Hazard};
-        let d = Draft::new(
-            Phase::CreateIndex,
-            crate::catalog::ObjectId::Index {
-                name: crate::catalog::QualName::new("public", "i"),
-            },
-            Action::Create,
-            "CREATE INDEX CONCURRENTLY i ON public.t USING btree (a)",
-            "index added",
-        )
-        .non_transactional()
-        .hazard(Hazard::NonTransactional, "x");
-        let d = super::without_concurrently(d);
-        assert_eq!(d.step.sql, "CREATE INDEX i ON public.t USING btree (a)");
-        assert!(d.step.transactional);
-        assert!(d.step.hazards.is_empty());
-    }
 
     #[test]
     fn the_option_goes_before_tablespace_and_predicate() {

@@ -95,3 +95,45 @@ fn no_validate_step_when_the_plan_turns_columnstore_on() {
         "the check is added validated:\n{text}"
     );
 }
+
+#[test]
+fn indexes_of_a_live_hypertable_are_never_concurrent() {
+    let to = base()
+        .table("public.readings", |t| {
+            readings(&["id", "ts"])(t).check("readings_v_check", &["v"], "CHECK ((v >= 0))")
+        })
+        .index(
+            "public.readings_ts_v_idx",
+            "public.readings",
+            "CREATE INDEX ON public.readings USING btree (ts, v)",
+        )
+        .edit(|c| {
+            c.timescale.hypertables = converted().timescale.hypertables;
+        })
+        .build();
+    let p = plan(&converted(), &to);
+    let text = render(&p);
+    assert!(!text.contains("CONCURRENTLY"), "{text}");
+    let create = p
+        .steps
+        .iter()
+        .find(|s| s.sql.starts_with("CREATE INDEX readings_ts_v_idx"))
+        .unwrap_or_else(|| panic!("no build:\n{text}"));
+    assert_eq!(
+        create.sql,
+        "CREATE INDEX readings_ts_v_idx ON public.readings USING btree (ts, v) WITH (timescaledb.transaction_per_chunk)"
+    );
+    let drop = p
+        .steps
+        .iter()
+        .find(|s| s.sql.starts_with("DROP INDEX"))
+        .unwrap_or_else(|| panic!("no drop:\n{text}"));
+    assert_eq!(drop.sql, "DROP INDEX public.readings_v_idx");
+    assert!(drop.transactional, "{text}");
+    assert!(
+        drop.hazards
+            .iter()
+            .all(|h| h.kind != crate::plan::Hazard::NonTransactional),
+        "{text}"
+    );
+}
