@@ -485,6 +485,17 @@ pub(crate) fn enable_compression(
 }
 
 /// The object a `kind` (`TABLE`, `MATERIALIZED VIEW`) statement on `r` touches.
+/// `SELECT decompress_chunk(c, if_compressed => true) FROM show_chunks('r') c`: every
+/// compressed chunk of `r` decompressed (chunks that are not compressed are skipped).
+fn decompress_all(ctx: &Ctx, r: &QualName) -> String {
+    format!(
+        "SELECT {}(c, if_compressed => true) FROM {}({}) c",
+        api(ctx, "decompress_chunk"),
+        api(ctx, "show_chunks"),
+        regclass(r)
+    )
+}
+
 /// `SELECT decompress_chunk(c, if_compressed => true) FROM show_chunks('t') c` before a
 /// column of the hypertable `t` changes type: TimescaleDB refuses `ALTER COLUMN ... TYPE`
 /// while any chunk is compressed. Once per table in a plan; the compression policy
@@ -501,12 +512,7 @@ pub(crate) fn decompress_before_retype(ctx: &Ctx, table: &QualName, out: &mut St
                 name: table.clone(),
             },
             Action::Alter,
-            format!(
-                "SELECT {}(c, if_compressed => true) FROM {}({}) c",
-                api(ctx, "decompress_chunk"),
-                api(ctx, "show_chunks"),
-                regclass(table)
-            ),
+            decompress_all(ctx, table),
             "a column changes type: TimescaleDB refuses that while a chunk is compressed, so \
              every compressed chunk is decompressed first (the compression policy compresses \
              them again)",
@@ -558,12 +564,7 @@ pub(crate) fn compression_change(
                     Phase::AlterTable,
                     object.clone(),
                     Action::Alter,
-                    format!(
-                        "SELECT {}(c, if_compressed => true) FROM {}({}) c",
-                        api(ctx, "decompress_chunk"),
-                        api(ctx, "show_chunks"),
-                        regclass(r)
-                    ),
+                    decompress_all(ctx, r),
                     "compression disabled: every compressed chunk is decompressed first",
                 )
                 .alone()
