@@ -17,6 +17,9 @@ pub enum Error {
     Conn(#[from] ConnError),
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Introspect(#[from] IntrospectError),
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -59,6 +59,7 @@ impl DevArgs {
                         .collect::<BTreeSet<_>>(),
                 )
             },
+            ignore: Default::default(),
         };
         Ok(Desired {
             paths,
