@@ -264,9 +264,8 @@ impl Config {
     fn static_checks(&self, name: &str, s: &ServiceFile) -> Result<(), ConfigError> {
         let keys = ["services", name];
         for h in &s.allow_hazards {
-            parse_hazards(std::slice::from_ref(h)).map_err(|e| {
-                self.invalid(&[&keys[..], &["allow_hazards"]].concat(), h, &e)
-            })?;
+            parse_hazards(std::slice::from_ref(h))
+                .map_err(|e| self.invalid(&[&keys[..], &["allow_hazards"]].concat(), h, &e))?;
         }
         self.timeouts(name, &s.timeouts)?;
         for p in &s.ignore {
@@ -288,9 +287,8 @@ impl Config {
         let d = |field: &str, v: &Option<String>| -> Result<Option<Duration>, ConfigError> {
             v.as_deref()
                 .map(|text| {
-                    parse_duration(text).map_err(|e| {
-                        self.invalid(&["services", name, "timeouts", field], text, &e)
-                    })
+                    parse_duration(text)
+                        .map_err(|e| self.invalid(&["services", name, "timeouts", field], text, &e))
                 })
                 .transpose()
         };
@@ -331,7 +329,12 @@ impl Config {
                     return Err(ConfigError::NoEnvironment {
                         service: name.to_string(),
                         environment: env.to_string(),
-                        known: s.environments.keys().cloned().collect::<Vec<_>>().join(", "),
+                        known: s
+                            .environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
                         src: self.src(),
                         span: locate::line_span(
                             &self.text,

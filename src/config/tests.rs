@@ -53,7 +53,10 @@ fn services_resolve_with_interpolation_paths_and_policy() {
     let auth = c.service("auth", None, &env).expect("auth");
     assert_eq!(auth.url, "postgresql://app@db.internal/auth");
     assert_eq!(auth.schema, Path::new("/srv/fleet/schema/auth"));
-    assert_eq!(auth.seeds.as_deref(), Some(Path::new("/srv/fleet/seeds/auth")));
+    assert_eq!(
+        auth.seeds.as_deref(),
+        Some(Path::new("/srv/fleet/seeds/auth"))
+    );
     assert_eq!(
         auth.scope.schemas,
         Some(["auth".to_string(), "public".to_string()].into())
