@@ -160,7 +160,7 @@ fn read_plan(path: &PathBuf) -> Result<Plan, Error> {
 
 pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
     let (target, desired) = match args.target.mode()? {
-        Mode::Single(t, d) => (t, d),
+        Mode::Single(single) => *single,
         Mode::Fleet => return super::fleet::apply(&args, out).await,
     };
     let opts = options(&args, &TimeoutSettings::default(), &BTreeSet::new())?;

@@ -62,7 +62,7 @@ pub struct DevArgs {
 /// What a command runs on.
 pub enum Mode {
     /// One database (`--url`) and its desired files (`--schema`).
-    Single(ConnTarget, Desired),
+    Single(Box<(ConnTarget, Desired)>),
     /// Services of the configuration file.
     Fleet,
 }
@@ -90,7 +90,7 @@ impl TargetArgs {
         };
         let target = ConnTarget::parse(url)?;
         let desired = self.dev.resolve(self.schema.clone())?;
-        Ok(Mode::Single(target, desired))
+        Ok(Mode::Single(Box::new((target, desired))))
     }
 }
 

@@ -92,7 +92,7 @@ pub(super) fn report(target: &str, plan: &Plan) -> DriftReport {
 
 pub async fn run(args: DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     let (target, desired) = match args.target.mode()? {
-        Mode::Single(t, d) => (t, d),
+        Mode::Single(single) => *single,
         Mode::Fleet => return super::fleet::drift(&args, out).await,
     };
     let planned = workflow::plan_target(&target, &desired, &plan_options()).await?;

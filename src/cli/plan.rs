@@ -28,7 +28,7 @@ pub struct PlanArgs {
 
 pub async fn run(args: PlanArgs, out: &mut Output) -> Result<Exit, Error> {
     let (target, desired) = match args.target.mode()? {
-        Mode::Single(t, d) => (t, d),
+        Mode::Single(single) => *single,
         Mode::Fleet => return super::fleet::plan(&args, out).await,
     };
     let planned = workflow::plan_target(&target, &desired, &PlanOptions::default()).await?;

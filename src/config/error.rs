@@ -1,6 +1,7 @@
 //! Errors of `schemadiff.yaml`, each pointing at the line it comes from.
 
-use miette::{NamedSource, SourceSpan};
+use crate::source::SqlSource;
+use miette::SourceSpan;
 
 /// A problem with the configuration file.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -20,7 +21,7 @@ pub enum ConfigError {
     Syntax {
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("here")]
         span: SourceSpan,
     },
@@ -33,7 +34,7 @@ pub enum ConfigError {
     Invalid {
         message: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("here")]
         span: SourceSpan,
     },
@@ -47,7 +48,7 @@ pub enum ConfigError {
         variable: String,
         service: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("`{variable}` is used here")]
         span: SourceSpan,
     },
@@ -62,7 +63,7 @@ pub enum ConfigError {
         environment: String,
         known: String,
         #[source_code]
-        src: NamedSource<String>,
+        src: SqlSource,
         #[label("this service")]
         span: SourceSpan,
     },

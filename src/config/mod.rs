@@ -15,7 +15,7 @@ pub use error::ConfigError;
 use crate::introspect::ignore::{Ignore, NamePattern};
 use crate::introspect::Scope;
 use crate::plan::Hazard;
-use miette::NamedSource;
+use crate::source::SqlSource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,7 +202,7 @@ impl Config {
                 .unwrap_or_else(|| locate::key_offset(&text, &[]).unwrap_or(0));
             ConfigError::Syntax {
                 message: e.to_string(),
-                src: NamedSource::new(path.display().to_string(), text.clone()),
+                src: SqlSource::new(path.display().to_string(), text.clone()),
                 span: locate::line_span(&text, at),
             }
         })?;
@@ -247,8 +247,8 @@ impl Config {
         Ok(out)
     }
 
-    fn src(&self) -> NamedSource<String> {
-        NamedSource::new(self.path.display().to_string(), self.text.clone())
+    fn src(&self) -> SqlSource {
+        SqlSource::new(self.path.display().to_string(), self.text.clone())
     }
 
     fn invalid(&self, keys: &[&str], needle: &str, message: &str) -> ConfigError {

@@ -36,7 +36,7 @@ fn line_of(err: &ConfigError) -> usize {
         ConfigError::Syntax { src, .. }
         | ConfigError::Invalid { src, .. }
         | ConfigError::MissingVariable { src, .. }
-        | ConfigError::NoEnvironment { src, .. } => src.inner().clone(),
+        | ConfigError::NoEnvironment { src, .. } => src.text().to_string(),
         _ => panic!("no source on {err:?}"),
     };
     text[..label.offset()].matches('\n').count() + 1
