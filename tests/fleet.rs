@@ -424,6 +424,28 @@ fn config_errors(h: &Harness) -> Result<(), Failed> {
         "an unknown key points at its line",
         &r,
     )?;
+    f.write_config("    environments:\n      prod: ${BILLING_PROD_URL}");
+    let r = schemadiff(
+        f.dir.path(),
+        &["plan", "billing", "--environment", "prod", "--format", "json"],
+        &[("BILLING_PROD_URL", f.shop_url.as_str())],
+    );
+    let v = json(&r)?;
+    check(
+        r.code == 0
+            && service(&v, "billing")["target"]
+                .as_str()
+                .is_some_and(|t| t.contains(&f.dbs[2].dbname()))
+            && r.stdout.contains("CREATE TABLE public.invoices"),
+        "--environment takes the service's URL for it (interpolated)",
+        &r,
+    )?;
+    let r = f.run(&["plan", "shop", "--environment", "prod"]);
+    check(
+        r.code == 1 && r.stdout.contains("no URL for environment `prod`"),
+        "a service without that environment fails",
+        &r,
+    )?;
     let r = f.run(&["plan", "--config", "elsewhere.yaml"]);
     check(
         r.code == 1 && r.stderr.contains("elsewhere.yaml"),
