@@ -427,7 +427,14 @@ fn config_errors(h: &Harness) -> Result<(), Failed> {
     f.write_config("    environments:\n      prod: ${BILLING_PROD_URL}");
     let r = schemadiff(
         f.dir.path(),
-        &["plan", "billing", "--environment", "prod", "--format", "json"],
+        &[
+            "plan",
+            "billing",
+            "--environment",
+            "prod",
+            "--format",
+            "json",
+        ],
         &[("BILLING_PROD_URL", f.shop_url.as_str())],
     );
     let v = json(&r)?;

@@ -96,9 +96,10 @@ fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
     Ok(out)
 }
 
-/// Run `work` on every job, at most `jobs` at a time, noting each end on a terminal; the
-/// entries come back in service order.
-async fn run_all<'a, F, Fut>(
+/// Run `work` on every job as a task of its own (so services also use several cores), at
+/// most `jobs` at a time, noting each end on a terminal; the entries come back in service
+/// order.
+async fn run_all<F, Fut>(
     resolved: Vec<Result<Job, Entry>>,
     jobs: usize,
     out: &Output,
@@ -106,7 +107,7 @@ async fn run_all<'a, F, Fut>(
 ) -> Vec<Entry>
 where
     F: Fn(Job) -> Fut,
-    Fut: Future<Output = Entry> + 'a,
+    Fut: Future<Output = Entry> + Send + 'static,
 {
     let total = resolved.len();
     let mut entries = Vec::with_capacity(total);
@@ -118,7 +119,24 @@ where
         }
     }
     let mut finished = entries.len();
-    let mut running = stream::iter(ready.into_iter().map(work)).buffer_unordered(jobs.max(1));
+    let tasks = ready.into_iter().map(|job| {
+        let name = job.service.name.clone();
+        let task = work(job);
+        async move {
+            match tokio::spawn(task).await {
+                Ok(entry) => entry,
+                Err(e) => Entry {
+                    name,
+                    target: None,
+                    result: Err(Error::Io {
+                        what: "running the service".into(),
+                        reason: e.to_string(),
+                    }),
+                },
+            }
+        }
+    });
+    let mut running = stream::iter(tasks).buffer_unordered(jobs.max(1));
     while let Some(entry) = running.next().await {
         finished += 1;
         if out.stderr_tty {
@@ -205,39 +223,43 @@ pub(super) async fn apply(args: &ApplyArgs, out: &mut Output) -> Result<Exit, Er
     }
     super::apply::options(args, &Default::default(), &Default::default())?;
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
-        let result = async {
-            let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed)?;
-            let plan_opts = PlanOptions::default();
-            if args.dry_run {
-                let dry = workflow::dry_run(
-                    &job.target,
-                    &job.desired,
-                    &plan_opts,
-                    &opts,
-                    None,
-                    &mut |_| {},
-                )
-                .await?;
-                Ok(Done::DryRun(dry))
-            } else {
-                let applied = workflow::apply_target(
-                    &job.target,
-                    &job.desired,
-                    &plan_opts,
-                    &opts,
-                    None,
-                    &mut |_| {},
-                )
-                .await?;
-                Ok(Done::Applied(applied.plan, applied.report))
+    let dry_run = args.dry_run;
+    let entries = run_all(resolved, args.target.jobs, out, |job| {
+        let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed);
+        async move {
+            let result = async {
+                let opts = opts?;
+                let plan_opts = PlanOptions::default();
+                if dry_run {
+                    let dry = workflow::dry_run(
+                        &job.target,
+                        &job.desired,
+                        &plan_opts,
+                        &opts,
+                        None,
+                        &mut |_| {},
+                    )
+                    .await?;
+                    Ok(Done::DryRun(dry))
+                } else {
+                    let applied = workflow::apply_target(
+                        &job.target,
+                        &job.desired,
+                        &plan_opts,
+                        &opts,
+                        None,
+                        &mut |_| {},
+                    )
+                    .await?;
+                    Ok(Done::Applied(applied.plan, applied.report))
+                }
             }
-        }
-        .await;
-        Entry {
-            name: job.service.name,
-            target: Some(job.target.shown),
-            result,
+            .await;
+            Entry {
+                name: job.service.name,
+                target: Some(job.target.shown),
+                result,
+            }
         }
     })
     .await;
