@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod conn;
 pub mod diff;
 pub mod embedded;

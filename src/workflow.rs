@@ -17,6 +17,9 @@ pub enum Error {
     Conn(#[from] ConnError),
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Config(Box<crate::config::ConfigError>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Introspect(#[from] IntrospectError),
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -65,6 +68,12 @@ pub enum Error {
         help("make a new plan with `schemadiff plan --out`, review it, and apply that")
     )]
     StalePlan { expected: String, actual: String },
+}
+
+impl From<crate::config::ConfigError> for Error {
+    fn from(e: crate::config::ConfigError) -> Error {
+        Error::Config(Box::new(e))
+    }
 }
 
 /// Where the desired state comes from.

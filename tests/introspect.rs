@@ -78,6 +78,7 @@ pub fn scope(schemas: &[&str]) -> Scope {
                 .map(|s| s.to_string())
                 .collect::<BTreeSet<_>>(),
         ),
+        ..Scope::default()
     }
 }
 

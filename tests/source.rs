@@ -618,6 +618,7 @@ fn cache_hit_miss_and_invalidation(h: &Harness) {
         // Another scope, or a changed file, misses.
         let narrow = Scope {
             schemas: Some(["app".to_string()].into_iter().collect()),
+            ..Scope::default()
         };
         assert!(desired_catalog(&files, &dev, &narrow, &options)
             .await

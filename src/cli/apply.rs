@@ -1,10 +1,9 @@
 //! `schemadiff apply`
 
-use super::args::TargetArgs;
+use super::args::{Mode, TargetArgs};
 use super::progress::Reporter;
 use super::{Exit, Output};
 use crate::apply::{ApplyOptions, Budgets, Progress, Timeouts};
-use crate::conn::ConnTarget;
 use crate::plan::{Hazard, Plan, PlanOptions};
 use crate::render;
 use crate::workflow::{self, Error};
@@ -40,92 +39,111 @@ pub struct ApplyArgs {
 
     /// lock_timeout of catalog (metadata) steps: how long one attempt waits for its lock
     /// while every later query on the table queues behind it.
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
-    pub lock_timeout: Duration,
+    /// [default: 3s, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_timeout: Option<Duration>,
 
     /// statement_timeout of catalog (metadata) steps.
-    #[arg(long, default_value = "10min", value_parser = parse_duration, value_name = "DURATION")]
-    pub statement_timeout: Duration,
+    /// [default: 10min, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub statement_timeout: Option<Duration>,
 
     /// lock_timeout of VALIDATE CONSTRAINT steps (they wait only behind DDL and VACUUM).
-    #[arg(long, default_value = "3s", value_parser = parse_duration, value_name = "DURATION")]
-    pub validation_lock_timeout: Duration,
+    /// [default: 3s, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub validation_lock_timeout: Option<Duration>,
 
     /// statement_timeout of VALIDATE CONSTRAINT steps (a full read of the table; DML goes on).
-    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
-    pub validation_timeout: Duration,
+    /// [default: 0, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub validation_timeout: Option<Duration>,
 
     /// lock_timeout of concurrent index builds and drops. Keep it long: a build cancelled
     /// while it waits for older transactions leaves an INVALID index.
-    #[arg(long, default_value = "30min", value_parser = parse_duration, value_name = "DURATION")]
-    pub concurrent_lock_timeout: Duration,
+    /// [default: 30min, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub concurrent_lock_timeout: Option<Duration>,
 
     /// statement_timeout of concurrent index builds and drops.
-    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
-    pub concurrent_timeout: Duration,
+    /// [default: 0, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub concurrent_timeout: Option<Duration>,
 
     /// Attempts per step when it hits its lock timeout or a deadlock.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub lock_attempts: u32,
+    /// [default: 5, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_name = "N")]
+    pub lock_attempts: Option<u32>,
 
     /// How long to wait for another schemadiff apply on the same database to finish.
-    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
-    pub lock_wait: Duration,
+    /// [default: 60s, or the service's `timeouts` in schemadiff.yaml]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub lock_wait: Option<Duration>,
 }
 
-/// `500ms`, `3s`, `10min`, `2h`, or a bare number of milliseconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration such as 500ms, 3s, 10min or 1h"))?;
-    let ms = match unit.trim() {
-        "" | "ms" => 1,
-        "s" => 1000,
-        "min" => 60_000,
-        "h" => 3_600_000,
-        other => return Err(format!("unknown unit `{other}` (use ms, s, min or h)")),
+use crate::config::{parse_duration, TimeoutSettings};
+
+/// The apply options of a run: each budget from its flag, else from the service's
+/// configuration, else the built-in default; the hazards allowed on the command line and
+/// by the service.
+pub(super) fn options(
+    args: &ApplyArgs,
+    service: &TimeoutSettings,
+    service_allowed: &BTreeSet<Hazard>,
+) -> Result<ApplyOptions, Error> {
+    let mut allowed =
+        crate::config::parse_hazards(&args.allow_hazards).map_err(|e| Error::Usage {
+            message: e,
+            help: "pass hazard ids as listed by `schemadiff plan`, or `all`".into(),
+        })?;
+    allowed.extend(service_allowed.iter().copied());
+    let base = ApplyOptions::default();
+    let b = base.budgets;
+    let pick = |flag: Option<Duration>, conf: Option<Duration>, default: Duration| {
+        flag.or(conf).unwrap_or(default)
     };
-    Ok(Duration::from_millis(n.saturating_mul(ms)))
-}
-
-fn parse_allowed(list: &[String]) -> Result<BTreeSet<Hazard>, Error> {
-    let mut set = BTreeSet::new();
-    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if item.eq_ignore_ascii_case("all") {
-            set.extend(Hazard::ALL);
-        } else {
-            set.insert(item.parse::<Hazard>().map_err(|e| Error::Usage {
-                message: e,
-                help: "pass hazard ids as listed by `schemadiff plan`, or `all`".into(),
-            })?);
-        }
-    }
-    Ok(set)
-}
-
-fn options(args: &ApplyArgs) -> Result<ApplyOptions, Error> {
     Ok(ApplyOptions {
-        allowed: parse_allowed(&args.allow_hazards)?,
+        allowed,
         budgets: Budgets {
             metadata: Timeouts {
-                lock: args.lock_timeout,
-                statement: args.statement_timeout,
+                lock: pick(args.lock_timeout, service.lock_timeout, b.metadata.lock),
+                statement: pick(
+                    args.statement_timeout,
+                    service.statement_timeout,
+                    b.metadata.statement,
+                ),
             },
             validation: Timeouts {
-                lock: args.validation_lock_timeout,
-                statement: args.validation_timeout,
+                lock: pick(
+                    args.validation_lock_timeout,
+                    service.validation_lock_timeout,
+                    b.validation.lock,
+                ),
+                statement: pick(
+                    args.validation_timeout,
+                    service.validation_timeout,
+                    b.validation.statement,
+                ),
             },
             concurrent: Timeouts {
-                lock: args.concurrent_lock_timeout,
-                statement: args.concurrent_timeout,
+                lock: pick(
+                    args.concurrent_lock_timeout,
+                    service.concurrent_lock_timeout,
+                    b.concurrent.lock,
+                ),
+                statement: pick(
+                    args.concurrent_timeout,
+                    service.concurrent_timeout,
+                    b.concurrent.statement,
+                ),
             },
         },
-        lock_attempts: args.lock_attempts.max(1),
-        advisory_wait: args.lock_wait,
-        ..ApplyOptions::default()
+        lock_attempts: args
+            .lock_attempts
+            .or(service.lock_attempts)
+            .unwrap_or(base.lock_attempts)
+            .max(1),
+        advisory_wait: pick(args.lock_wait, service.lock_wait, base.advisory_wait),
+        ..base
     })
 }
 
@@ -141,9 +159,11 @@ fn read_plan(path: &PathBuf) -> Result<Plan, Error> {
 }
 
 pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
-    let target = ConnTarget::parse(&args.target.url)?;
-    let desired = args.target.dev.resolve(args.target.schema.clone())?;
-    let opts = options(&args)?;
+    let (target, desired) = match args.target.mode()? {
+        Mode::Single(single) => *single,
+        Mode::Fleet => return super::fleet::apply(&args, out).await,
+    };
+    let opts = options(&args, &TimeoutSettings::default(), &BTreeSet::new())?;
     let reviewed: Option<Plan> = args.plan.as_ref().map(read_plan).transpose()?;
     let plan_opts = PlanOptions::default();
     let mut reporter = Reporter::new(out.stderr_tty);
@@ -244,7 +264,7 @@ pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use crate::config::parse_duration;
     use std::time::Duration;
 
     #[test]

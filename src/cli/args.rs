@@ -9,16 +9,34 @@ use clap::{Args, ValueEnum};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// One database and its desired schema.
+/// One database and its desired schema (`--url` with `--schema`), or services of the
+/// configuration file (without `--schema`).
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// Connection string of the database (URL or key=value; PG* variables and ~/.pgpass apply).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub url: String,
+    pub url: Option<String>,
 
-    /// A .sql file or a directory of them holding the desired schema (repeatable).
-    #[arg(long = "schema", required = true, value_name = "PATH")]
+    /// A .sql file or a directory of them holding the desired schema (repeatable). Without
+    /// it, the services of the configuration file are run.
+    #[arg(long = "schema", value_name = "PATH")]
     pub schema: Vec<PathBuf>,
+
+    /// Services of the configuration file to run [default: all of them].
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+
+    /// The configuration file of the fleet.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+
+    /// Services run at the same time.
+    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
+    pub jobs: usize,
+
+    /// Use each service's URL for this environment (its `environments` entry).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
 
     #[command(flatten)]
     pub dev: DevArgs,
@@ -41,6 +59,41 @@ pub struct DevArgs {
     pub no_cache: bool,
 }
 
+/// What a command runs on.
+pub enum Mode {
+    /// One database (`--url`) and its desired files (`--schema`).
+    Single(Box<(ConnTarget, Desired)>),
+    /// Services of the configuration file.
+    Fleet,
+}
+
+impl TargetArgs {
+    /// One database when `--schema` is given (then `--url` is required), else the fleet.
+    pub fn mode(&self) -> Result<Mode, Error> {
+        if self.schema.is_empty() {
+            return Ok(Mode::Fleet);
+        }
+        if !self.services.is_empty() {
+            return Err(Error::Usage {
+                message: format!(
+                    "services ({}) are chosen from the configuration, not with --schema",
+                    self.services.join(", ")
+                ),
+                help: "run either one database with --url and --schema, or services of schemadiff.yaml without --schema".into(),
+            });
+        }
+        let Some(url) = &self.url else {
+            return Err(Error::Usage {
+                message: "--schema needs the database: pass --url (or set DATABASE_URL)".into(),
+                help: "or leave out --schema to run the services of schemadiff.yaml".into(),
+            });
+        };
+        let target = ConnTarget::parse(url)?;
+        let desired = self.dev.resolve(self.schema.clone())?;
+        Ok(Mode::Single(Box::new((target, desired))))
+    }
+}
+
 impl DevArgs {
     pub fn resolve(&self, paths: Vec<PathBuf>) -> Result<Desired, Error> {
         let dev = match self.dev_url.as_deref() {
@@ -59,6 +112,7 @@ impl DevArgs {
                         .collect::<BTreeSet<_>>(),
                 )
             },
+            ignore: Default::default(),
         };
         Ok(Desired {
             paths,

@@ -1,8 +1,7 @@
 //! `schemadiff drift`: what separates the running schema from the declared one.
 
-use super::args::{ReportFormat, TargetArgs};
+use super::args::{Mode, ReportFormat, TargetArgs};
 use super::{Exit, Output};
-use crate::conn::ConnTarget;
 use crate::plan::{Action, Plan, PlanOptions};
 use crate::workflow::{self, Error};
 use clap::Args;
@@ -68,27 +67,36 @@ pub fn findings(plan: &Plan) -> Vec<Finding> {
     out
 }
 
-pub async fn run(args: DriftArgs, out: &mut Output) -> Result<Exit, Error> {
-    let target = ConnTarget::parse(&args.target.url)?;
-    let desired = args.target.dev.resolve(args.target.schema.clone())?;
-    // One step per difference: the online forms would report a temporary check or a
-    // renamed-aside index as findings of their own.
-    let opts = PlanOptions {
+/// One step per difference: the online forms would report a temporary check or a
+/// renamed-aside index as findings of their own.
+pub(super) fn plan_options() -> PlanOptions {
+    PlanOptions {
         plain_forms: true,
         ..PlanOptions::default()
-    };
-    let planned = workflow::plan_target(&target, &desired, &opts).await?;
-    let report = DriftReport {
-        target: target.shown.clone(),
-        drift: !planned.plan.is_empty(),
-        findings: findings(&planned.plan),
-        unmanaged: planned
-            .plan
+    }
+}
+
+/// The drift report of `target` from its plan (made with [`plan_options`]).
+pub(super) fn report(target: &str, plan: &Plan) -> DriftReport {
+    DriftReport {
+        target: target.to_string(),
+        drift: !plan.is_empty(),
+        findings: findings(plan),
+        unmanaged: plan
             .unmanaged
             .iter()
             .map(|u| format!("{} {}", u.kind, u.identity))
             .collect(),
+    }
+}
+
+pub async fn run(args: DriftArgs, out: &mut Output) -> Result<Exit, Error> {
+    let (target, desired) = match args.target.mode()? {
+        Mode::Single(single) => *single,
+        Mode::Fleet => return super::fleet::drift(&args, out).await,
     };
+    let planned = workflow::plan_target(&target, &desired, &plan_options()).await?;
+    let report = report(&target.shown, &planned.plan);
     let text = match args.format {
         ReportFormat::Json => {
             let mut s = serde_json::to_string_pretty(&report).expect("serializable");
@@ -106,7 +114,7 @@ pub async fn run(args: DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     })
 }
 
-fn human(r: &DriftReport) -> String {
+pub(super) fn human(r: &DriftReport) -> String {
     let mut s = if r.drift {
         format!("{}: drift, {} finding(s)\n", r.target, r.findings.len())
     } else {
@@ -124,7 +132,7 @@ fn human(r: &DriftReport) -> String {
     s
 }
 
-fn markdown(r: &DriftReport) -> String {
+pub(super) fn markdown(r: &DriftReport) -> String {
     let mut s = format!("### schemadiff drift: `{}`\n\n", r.target);
     if !r.drift {
         s.push_str("No drift.\n");

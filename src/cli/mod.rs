@@ -6,6 +6,7 @@ mod args;
 mod diff;
 mod drift;
 mod dump;
+mod fleet;
 mod output;
 mod plan;
 mod progress;
@@ -42,6 +43,16 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Write a database's schema as SQL that schemadiff can use as desired state.
     Dump(dump::DumpArgs),
+    /// The configuration file (`schemadiff.yaml`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `schemadiff config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the JSON Schema of schemadiff.yaml (for editors and CI checks).
+    Schema,
 }
 
 /// Run a parsed command line.
@@ -52,5 +63,9 @@ pub async fn run(cli: Cli, out: &mut Output) -> Result<Exit, crate::workflow::Er
         Command::Drift(a) => drift::run(a, out).await,
         Command::Diff(a) => diff::run(a, out).await,
         Command::Dump(a) => dump::run(a, out).await,
+        Command::Config(ConfigCommand::Schema) => {
+            out.product(&crate::config::json_schema());
+            Ok(Exit::Success)
+        }
     }
 }

@@ -8,6 +8,8 @@ use std::io::{IsTerminal, Write};
 pub enum Exit {
     Success,
     Changes,
+    /// The report is written but something failed (a service of a fleet run).
+    Failed,
 }
 
 impl Exit {
@@ -15,6 +17,7 @@ impl Exit {
         match self {
             Exit::Success => 0,
             Exit::Changes => 2,
+            Exit::Failed => 1,
         }
     }
 }

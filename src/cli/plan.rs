@@ -1,8 +1,7 @@
 //! `schemadiff plan`
 
-use super::args::{PlanFormat, TargetArgs};
+use super::args::{Mode, PlanFormat, TargetArgs};
 use super::{Exit, Output};
-use crate::conn::ConnTarget;
 use crate::plan::PlanOptions;
 use crate::render;
 use crate::workflow::{self, Error};
@@ -28,8 +27,10 @@ pub struct PlanArgs {
 }
 
 pub async fn run(args: PlanArgs, out: &mut Output) -> Result<Exit, Error> {
-    let target = ConnTarget::parse(&args.target.url)?;
-    let desired = args.target.dev.resolve(args.target.schema.clone())?;
+    let (target, desired) = match args.target.mode()? {
+        Mode::Single(single) => *single,
+        Mode::Fleet => return super::fleet::plan(&args, out).await,
+    };
     let planned = workflow::plan_target(&target, &desired, &PlanOptions::default()).await?;
     let plan = planned.plan;
     out.product(&render::render(

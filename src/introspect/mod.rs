@@ -9,6 +9,7 @@
 mod build;
 pub mod canon;
 mod depends;
+pub mod ignore;
 pub mod names;
 mod partitions;
 mod queries;
@@ -32,6 +33,8 @@ pub const MIN_SERVER_VERSION: u32 = 140000;
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub schemas: Option<BTreeSet<String>>,
+    /// Objects taken out of the catalog after it is read (see [`ignore::Ignore::filter`]).
+    pub ignore: ignore::Ignore,
 }
 
 /// Errors while reading the catalog.
@@ -101,6 +104,7 @@ pub async fn introspect(client: &Client, scope: &Scope) -> Result<Catalog, Intro
     if let Some(ts_rows) = ts_rows {
         timescale::apply(&ts_rows, &mut catalog)?;
     }
+    scope.ignore.filter(&mut catalog);
     Ok(catalog)
 }
 

@@ -167,8 +167,14 @@ mod tests {
         assert_ne!(base, cache_key(&files("x"), "server 160000", &scope));
         let narrow = Scope {
             schemas: Some(["app".to_string()].into_iter().collect()),
+            ..Scope::default()
         };
         assert_ne!(base, cache_key(&files("x"), "server 150000", &narrow));
+        let ignoring = Scope {
+            ignore: crate::introspect::ignore::Ignore::migration_tools(),
+            ..Scope::default()
+        };
+        assert_ne!(base, cache_key(&files("x"), "server 150000", &ignoring));
     }
 
     #[tokio::test]

@@ -1,0 +1,427 @@
+//! Fleet runs: `plan | apply | drift [SERVICE...]` over the services of `schemadiff.yaml`,
+//! at most `--jobs` at a time, with one aggregated report and one exit status. A service
+//! that fails is reported with its diagnostic next to the others' results.
+
+use super::apply::ApplyArgs;
+use super::args::{PlanFormat, ReportFormat, TargetArgs};
+use super::drift::{self, DriftArgs, DriftReport};
+use super::plan::PlanArgs;
+use super::{Exit, Output};
+use crate::apply::ApplyReport;
+use crate::config::{Config, Service};
+use crate::conn::ConnTarget;
+use crate::plan::{Plan, PlanOptions};
+use crate::render::{self, Format, Style};
+use crate::workflow::{self, Desired, DevChoice, Error};
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use std::future::Future;
+
+/// What one service produced.
+enum Done {
+    Planned(Plan),
+    Drift(DriftReport, Plan),
+    Applied(Plan, ApplyReport),
+    DryRun(workflow::DryRun),
+}
+
+impl Done {
+    fn changes(&self) -> bool {
+        match self {
+            Done::Planned(p) | Done::Drift(_, p) | Done::Applied(p, _) => !p.is_empty(),
+            Done::DryRun(d) => !d.plan.is_empty(),
+        }
+    }
+}
+
+/// One service's entry in the report: its shown target (when it got that far) and result.
+struct Entry {
+    name: String,
+    target: Option<String>,
+    result: Result<Done, Error>,
+}
+
+struct Job {
+    service: Service,
+    target: ConnTarget,
+    desired: Desired,
+}
+
+/// Load the configuration and resolve each selected service; a service that cannot be
+/// resolved (a missing variable, a bad URL) is an entry of its own.
+fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
+    if args.url.is_some() && !args.config.exists() {
+        return Err(Error::Usage {
+            message: "--url needs --schema (the desired files of that database)".into(),
+            help: format!(
+                "pass --schema PATH, or write {} to run services",
+                args.config.display()
+            ),
+        });
+    }
+    let config = Config::load(&args.config)?;
+    let names = config.select(&args.services)?;
+    let var = |name: &str| std::env::var(name).ok();
+    let mut out = Vec::new();
+    for name in names {
+        let resolved = config
+            .service(&name, args.environment.as_deref(), &var)
+            .map_err(Error::from)
+            .and_then(|service| {
+                let target = ConnTarget::parse(&service.url)?;
+                let mut desired = args.dev.resolve(vec![service.schema.clone()])?;
+                if args.dev.managed_schemas.is_empty() {
+                    desired.scope.schemas = service.scope.schemas.clone();
+                }
+                desired.scope.ignore = service.scope.ignore.clone();
+                if args.dev.dev_url.is_none() {
+                    desired.dev = match config.file.dev_url.as_deref() {
+                        None => DevChoice::TargetServer,
+                        Some("embedded") => DevChoice::Embedded,
+                        Some(url) => DevChoice::Url(Box::new(ConnTarget::parse(url)?)),
+                    };
+                }
+                Ok(Job {
+                    service,
+                    target,
+                    desired,
+                })
+            });
+        out.push(resolved.map_err(|e| Entry {
+            name: name.clone(),
+            target: None,
+            result: Err(e),
+        }));
+    }
+    Ok(out)
+}
+
+/// Run `work` on every job as a task of its own (so services also use several cores), at
+/// most `jobs` at a time, noting each end on a terminal; the entries come back in service
+/// order.
+async fn run_all<F, Fut>(
+    resolved: Vec<Result<Job, Entry>>,
+    jobs: usize,
+    out: &Output,
+    work: F,
+) -> Vec<Entry>
+where
+    F: Fn(Job) -> Fut,
+    Fut: Future<Output = Entry> + Send + 'static,
+{
+    let total = resolved.len();
+    let mut entries = Vec::with_capacity(total);
+    let mut ready = Vec::new();
+    for r in resolved {
+        match r {
+            Ok(job) => ready.push(job),
+            Err(entry) => entries.push(entry),
+        }
+    }
+    let mut finished = entries.len();
+    let tasks = ready.into_iter().map(|job| {
+        let name = job.service.name.clone();
+        let task = work(job);
+        async move {
+            match tokio::spawn(task).await {
+                Ok(entry) => entry,
+                Err(e) => Entry {
+                    name,
+                    target: None,
+                    result: Err(Error::Io {
+                        what: "running the service".into(),
+                        reason: e.to_string(),
+                    }),
+                },
+            }
+        }
+    });
+    let mut running = stream::iter(tasks).buffer_unordered(jobs.max(1));
+    while let Some(entry) = running.next().await {
+        finished += 1;
+        if out.stderr_tty {
+            let status = match &entry.result {
+                Ok(d) if d.changes() => "changes",
+                Ok(_) => "no changes",
+                Err(_) => "failed",
+            };
+            out.note(&format!("[{finished}/{total}] {}: {status}", entry.name));
+        }
+        entries.push(entry);
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries
+}
+
+/// `plan` over the fleet.
+pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Error> {
+    if args.out.is_some() {
+        return Err(Error::Usage {
+            message: "--out saves the plan of one database".into(),
+            help: "run `schemadiff plan SERVICE --out PLAN.json` with --url and --schema, or use --format json for the fleet".into(),
+        });
+    }
+    let resolved = jobs(&args.target)?;
+    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+        let result = workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
+            .await
+            .map(|p| Done::Planned(p.plan));
+        Entry {
+            name: job.service.name,
+            target: Some(job.target.shown),
+            result,
+        }
+    })
+    .await;
+    let format = match args.format {
+        PlanFormat::Human => Format::Human,
+        PlanFormat::Sql => Format::Sql,
+        PlanFormat::Json => Format::Json,
+        PlanFormat::Markdown => Format::Markdown,
+    };
+    out.product(&report(&entries, format, out.style()));
+    Ok(exit(&entries, args.detailed_exitcode))
+}
+
+/// `drift` over the fleet.
+pub(super) async fn drift(args: &DriftArgs, out: &mut Output) -> Result<Exit, Error> {
+    let resolved = jobs(&args.target)?;
+    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+        let result = workflow::plan_target(&job.target, &job.desired, &drift::plan_options())
+            .await
+            .map(|p| Done::Drift(drift::report(&job.target.shown, &p.plan), p.plan));
+        Entry {
+            name: job.service.name,
+            target: Some(job.target.shown),
+            result,
+        }
+    })
+    .await;
+    let format = match args.format {
+        ReportFormat::Human => Format::Human,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Markdown => Format::Markdown,
+    };
+    out.product(&report(&entries, format, out.style()));
+    Ok(exit(&entries, true))
+}
+
+/// `apply` over the fleet: non-interactive (`--auto-approve` or `--dry-run`), each service
+/// with its own hazard policy and timeouts.
+pub(super) async fn apply(args: &ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
+    if args.plan.is_some() {
+        return Err(Error::Usage {
+            message: "--plan applies a reviewed plan to one database".into(),
+            help: "use --url and --schema with --plan".into(),
+        });
+    }
+    if !args.auto_approve && !args.dry_run {
+        return Err(Error::Usage {
+            message: "a fleet apply does not ask for confirmation".into(),
+            help: "review `schemadiff plan` first, then pass --auto-approve (or --dry-run)".into(),
+        });
+    }
+    super::apply::options(args, &Default::default(), &Default::default())?;
+    let resolved = jobs(&args.target)?;
+    let dry_run = args.dry_run;
+    let entries = run_all(resolved, args.target.jobs, out, |job| {
+        let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed);
+        async move {
+            let result = async {
+                let opts = opts?;
+                let plan_opts = PlanOptions::default();
+                if dry_run {
+                    let dry = workflow::dry_run(
+                        &job.target,
+                        &job.desired,
+                        &plan_opts,
+                        &opts,
+                        None,
+                        &mut |_| {},
+                    )
+                    .await?;
+                    Ok(Done::DryRun(dry))
+                } else {
+                    let applied = workflow::apply_target(
+                        &job.target,
+                        &job.desired,
+                        &plan_opts,
+                        &opts,
+                        None,
+                        &mut |_| {},
+                    )
+                    .await?;
+                    Ok(Done::Applied(applied.plan, applied.report))
+                }
+            }
+            .await;
+            Entry {
+                name: job.service.name,
+                target: Some(job.target.shown),
+                result,
+            }
+        }
+    })
+    .await;
+    out.product(&report(&entries, Format::Human, out.style()));
+    Ok(exit(&entries, false))
+}
+
+/// 1 when any service failed, else 2 when `changes_count` and any service has changes,
+/// else 0.
+fn exit(entries: &[Entry], changes_count: bool) -> Exit {
+    if entries.iter().any(|e| e.result.is_err()) {
+        Exit::Failed
+    } else if changes_count
+        && entries
+            .iter()
+            .any(|e| matches!(&e.result, Ok(d) if d.changes()))
+    {
+        Exit::Changes
+    } else {
+        Exit::Success
+    }
+}
+
+fn diagnostic_text(err: &Error) -> String {
+    let mut s = String::new();
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    if handler.render_report(&mut s, err).is_err() {
+        s = err.to_string();
+    }
+    s
+}
+
+fn error_json(err: &Error) -> Value {
+    use miette::Diagnostic;
+    json!({
+        "code": err.code().map(|c| c.to_string()),
+        "message": err.to_string(),
+        "help": err.help().map(|h| h.to_string()),
+    })
+}
+
+fn status(result: &Result<Done, Error>) -> &'static str {
+    match result {
+        Err(_) => "error",
+        Ok(Done::Applied(p, _)) if !p.is_empty() => "applied",
+        Ok(d) if d.changes() => "changes",
+        Ok(_) => "unchanged",
+    }
+}
+
+/// The aggregated report of a fleet run.
+fn report(entries: &[Entry], format: Format, style: Style) -> String {
+    match format {
+        Format::Json => json_report(entries),
+        _ => text_report(entries, format, style),
+    }
+}
+
+fn json_report(entries: &[Entry]) -> String {
+    let services: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let mut v = json!({
+                "service": e.name,
+                "target": e.target,
+                "status": status(&e.result),
+            });
+            match &e.result {
+                Err(err) => v["error"] = error_json(err),
+                Ok(Done::Planned(p)) => v["plan"] = serde_json::to_value(p).expect("plan"),
+                Ok(Done::Drift(r, _)) => v["drift"] = serde_json::to_value(r).expect("report"),
+                Ok(Done::Applied(p, r)) => {
+                    v["plan"] = serde_json::to_value(p).expect("plan");
+                    v["apply"] = serde_json::to_value(r).expect("report");
+                }
+                Ok(Done::DryRun(d)) => {
+                    v["plan"] = serde_json::to_value(&d.plan).expect("plan");
+                    v["apply"] = serde_json::to_value(&d.report).expect("report");
+                }
+            }
+            v
+        })
+        .collect();
+    let count = |s: &str| entries.iter().filter(|e| status(&e.result) == s).count();
+    let doc = json!({
+        "services": services,
+        "summary": {
+            "services": entries.len(),
+            "changes": count("changes") + count("applied"),
+            "unchanged": count("unchanged"),
+            "errors": count("error"),
+        },
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serializable");
+    s.push('\n');
+    s
+}
+
+fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
+    let mut s = String::new();
+    for e in entries {
+        let title = match &e.target {
+            Some(t) => format!("{} ({t})", e.name),
+            None => e.name.clone(),
+        };
+        match format {
+            Format::Markdown => s.push_str(&format!("## {}\n\n", e.name)),
+            Format::Sql => s.push_str(&format!("-- service {}\n", e.name)),
+            _ => s.push_str(&format!("== {title} ==\n")),
+        }
+        match &e.result {
+            Err(err) => match format {
+                Format::Markdown => s.push_str(&format!("**error**\n\n```\n{}\n```\n", err)),
+                Format::Sql => s.push_str(&format!("-- error: {}\n", one_line(err))),
+                _ => s.push_str(&format!("error: {}", diagnostic_text(err))),
+            },
+            Ok(Done::Planned(p)) => s.push_str(&render::render(p, &title, format, style)),
+            Ok(Done::Drift(r, _)) => s.push_str(&match format {
+                Format::Markdown => drift::markdown(r),
+                _ => drift::human(r),
+            }),
+            Ok(Done::Applied(p, r)) => {
+                s.push_str(&render::render(p, &title, Format::Human, style));
+                if !p.is_empty() {
+                    s.push_str(&format!(
+                        "applied {} steps in {} ms; the database matches the desired schema\n",
+                        r.applied,
+                        r.elapsed.as_millis()
+                    ));
+                }
+            }
+            Ok(Done::DryRun(d)) => {
+                s.push_str(&render::render(&d.plan, &title, Format::Human, style));
+                if !d.plan.is_empty() {
+                    s.push_str(&render::dry_run(
+                        &d.plan,
+                        &d.report,
+                        d.setup_steps,
+                        d.setup_elapsed,
+                    ));
+                }
+            }
+        }
+        s.push('\n');
+    }
+    let count = |st: &str| entries.iter().filter(|e| status(&e.result) == st).count();
+    let summary = format!(
+        "{} services: {} with changes, {} unchanged, {} failed",
+        entries.len(),
+        count("changes") + count("applied"),
+        count("unchanged"),
+        count("error")
+    );
+    match format {
+        Format::Sql => s.push_str(&format!("-- {summary}\n")),
+        Format::Markdown => s.push_str(&format!("**{summary}**\n")),
+        _ => s.push_str(&format!("{summary}\n")),
+    }
+    s
+}
+
+fn one_line(err: &Error) -> String {
+    err.to_string().replace('\n', " ")
+}
