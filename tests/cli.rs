@@ -382,6 +382,68 @@ fn example_end_to_end(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
+/// What bash offers after `words` (the last one being completed), through the script that
+/// `schemadiff completions bash` prints.
+fn bash_completes(words: &[&str]) -> Result<Vec<String>, Failed> {
+    let script = schemadiff(&["completions", "bash"]);
+    if script.code != 0 {
+        return Err(format!("completions bash exits {}: {}", script.code, script.stderr).into());
+    }
+    let dir = tempfile_dir("completion");
+    let file = dir.join("schemadiff.bash");
+    std::fs::write(&file, &script.stdout)?;
+    let line = words.join(" ");
+    let last = words.len() - 1;
+    let prev = if last > 0 { words[last - 1] } else { "" };
+    let driver = format!(
+        "source {file}; COMP_WORDS=({line}); COMP_CWORD={last}; COMP_LINE='{line}'; \
+         COMP_POINT=${{#COMP_LINE}}; _schemadiff schemadiff '{cur}' '{prev}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        file = file.display(),
+        cur = words[last],
+    );
+    let out = Command::new("bash").arg("-c").arg(&driver).output()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+fn tempfile_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("schemadiff-{label}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The completion script really completes commands and flags in bash, and the man pages
+/// render with `man`.
+fn completions_and_man_pages() -> Result<(), Failed> {
+    let commands = bash_completes(&["schemadiff", "dr"])?;
+    if commands != ["drift"] {
+        return Err(format!("`schemadiff dr<TAB>` offers {commands:?}").into());
+    }
+    let flags = bash_completes(&["schemadiff", "apply", "--validation-t"])?;
+    if flags != ["--validation-timeout"] {
+        return Err(format!("`apply --validation-t<TAB>` offers {flags:?}").into());
+    }
+    let dir = tempfile_dir("man");
+    let r = schemadiff(&["man", "--out", &dir.display().to_string()]);
+    check(r.code == 0, "man --out exits 0", &r)?;
+    let page = dir.join("schemadiff-drift.1");
+    let text = std::fs::read_to_string(&page)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    check(
+        text.contains(".TH schemadiff-drift 1") && text.contains("\\-\\-format"),
+        "schemadiff-drift.1 is a man page with the drift flags",
+        &Run {
+            code: 0,
+            stdout: text.clone(),
+            stderr: String::new(),
+        },
+    )
+}
+
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start());
@@ -391,6 +453,7 @@ fn main() {
     };
     let trials = vec![
         Trial::test("help_and_usage", help_and_usage),
+        Trial::test("completions_and_man_pages", completions_and_man_pages),
         Trial::test(
             "unreachable_server_keeps_password_secret",
             unreachable_server_keeps_password_secret,

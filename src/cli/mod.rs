@@ -7,6 +7,7 @@ mod diff;
 mod drift;
 mod dump;
 mod fleet;
+mod generate;
 mod output;
 mod plan;
 mod progress;
@@ -46,6 +47,10 @@ pub enum Command {
     /// The configuration file (`schemadiff.yaml`).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    Completions(generate::CompletionsArgs),
+    /// Print the manual page, or write every command's page with --out DIR.
+    Man(generate::ManArgs),
 }
 
 /// `schemadiff config ...`
@@ -67,5 +72,7 @@ pub async fn run(cli: Cli, out: &mut Output) -> Result<Exit, crate::workflow::Er
             out.product(&crate::config::json_schema());
             Ok(Exit::Success)
         }
+        Command::Completions(a) => generate::run_completions(a, out),
+        Command::Man(a) => generate::run_man(a, out),
     }
 }
