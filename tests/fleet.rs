@@ -212,6 +212,12 @@ fn converge_edit_and_drift(h: &Harness) -> Result<(), Failed> {
         &r,
     )?;
     check(
+        (1..=3).all(|n| r.stderr.contains(&format!("[{n}/3] ")))
+            && r.stderr.contains("shop: changes ("),
+        "stderr has a progress line per finished service",
+        &r,
+    )?;
+    check(
         !r.stdout.contains("flyway_schema_history"),
         "the Flyway table is ignored by default",
         &r,

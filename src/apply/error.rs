@@ -8,7 +8,7 @@ pub enum ApplyError {
     #[error("the plan has hazards that were not allowed: {}", list.join("; "))]
     #[diagnostic(
         code(schemadiff::apply::hazards_not_allowed),
-        help("review the steps, then allow them with --allow-hazards {kinds} (or --allow-hazards all); nothing was changed")
+        help("review the steps, then allow them with --allow-hazards {kinds} (or all), or in the service's allow_hazards list in schemadiff.yaml; nothing was changed")
     )]
     HazardsNotAllowed { list: Vec<String>, kinds: String },
 

@@ -14,8 +14,12 @@ use crate::plan::{Plan, PlanOptions};
 use crate::render::{self, Format, Style};
 use crate::workflow::{self, Desired, DevChoice, Error};
 use futures_util::stream::{self, StreamExt};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// What one service produced.
 enum Done {
@@ -97,8 +101,8 @@ fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
 }
 
 /// Run `work` on every job as a task of its own (so services also use several cores), at
-/// most `jobs` at a time, noting each end on a terminal; the entries come back in service
-/// order.
+/// most `jobs` at a time, showing progress on stderr (a bar naming the running services on a
+/// terminal, a line per finished service otherwise); the entries come back in service order.
 async fn run_all<F, Fut>(
     resolved: Vec<Result<Job, Entry>>,
     jobs: usize,
@@ -118,39 +122,119 @@ where
             Err(entry) => entries.push(entry),
         }
     }
-    let mut finished = entries.len();
+    let progress = Arc::new(FleetProgress::new(out.stderr_tty, total));
+    for entry in &entries {
+        progress.finished(entry, Duration::ZERO);
+    }
     let tasks = ready.into_iter().map(|job| {
         let name = job.service.name.clone();
         let task = work(job);
+        let progress = progress.clone();
         async move {
-            match tokio::spawn(task).await {
+            progress.started(&name);
+            let began = Instant::now();
+            let entry = match tokio::spawn(task).await {
                 Ok(entry) => entry,
                 Err(e) => Entry {
-                    name,
+                    name: name.clone(),
                     target: None,
                     result: Err(Error::Io {
                         what: "running the service".into(),
                         reason: e.to_string(),
                     }),
                 },
-            }
+            };
+            progress.finished(&entry, began.elapsed());
+            entry
         }
     });
     let mut running = stream::iter(tasks).buffer_unordered(jobs.max(1));
     while let Some(entry) = running.next().await {
-        finished += 1;
-        if out.stderr_tty {
-            let status = match &entry.result {
-                Ok(d) if d.changes() => "changes",
-                Ok(_) => "no changes",
-                Err(_) => "failed",
-            };
-            out.note(&format!("[{finished}/{total}] {}: {status}", entry.name));
-        }
         entries.push(entry);
     }
+    progress.done();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     entries
+}
+
+/// Progress of a fleet run on stderr.
+struct FleetProgress {
+    bar: Option<ProgressBar>,
+    running: Mutex<BTreeSet<String>>,
+    total: usize,
+    finished: Mutex<usize>,
+}
+
+impl FleetProgress {
+    fn new(tty: bool, total: usize) -> FleetProgress {
+        let bar = tty.then(|| {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{bar:20}] {pos}/{len} services {elapsed:>4} {wide_msg}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        FleetProgress {
+            bar,
+            running: Mutex::new(BTreeSet::new()),
+            total,
+            finished: Mutex::new(0),
+        }
+    }
+
+    fn show_running(&self, running: &BTreeSet<String>) {
+        if let Some(bar) = &self.bar {
+            let names: Vec<&str> = running.iter().map(String::as_str).collect();
+            bar.set_message(format!("running: {}", names.join(", ")));
+        }
+    }
+
+    fn started(&self, name: &str) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.insert(name.to_owned());
+        self.show_running(&running);
+    }
+
+    fn finished(&self, entry: &Entry, took: Duration) {
+        let status = match &entry.result {
+            Ok(d) if d.changes() => "changes",
+            Ok(_) => "no changes",
+            Err(_) => "failed",
+        };
+        let n = {
+            let mut finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+            *finished += 1;
+            *finished
+        };
+        let line = format!(
+            "[{n}/{}] {}: {status} ({:.1} s)",
+            self.total,
+            entry.name,
+            took.as_secs_f64()
+        );
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&entry.name);
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+                self.show_running(&running);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// `plan` over the fleet.
