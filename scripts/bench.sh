@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The issue-2 benchmark: `scripts/bench.sh [--tables 1000,10000]`; the issue-4 load
-# benchmark: `scripts/bench.sh online [--rows N --writers N]`. Installs GNU time (for
+# benchmark: `scripts/bench.sh online [--rows N --writers N]`; the issue-6 fleet
+# benchmark: `scripts/bench.sh fleet [--runs N --jobs 1,4,9]`. Installs GNU time (for
 # the peak-memory figures) and the PostgreSQL server when missing, then runs
 # `cargo bench --bench bench` (a release build) with the arguments given.
 set -euo pipefail
@@ -16,6 +17,11 @@ if [ ! -x /usr/bin/time ]; then
     fi
 fi
 scripts/ensure-postgres.sh >/dev/null
+if [ "${1:-}" = fleet ]; then
+    # the issue-6 fleet benchmark: `scripts/bench.sh fleet [--runs N --jobs 1,4,9]`
+    shift
+    exec cargo bench --bench fleet -- "$@"
+fi
 if [ "${1:-}" = online ]; then
     # the issue-4 load benchmark: `scripts/bench.sh online [--rows N --writers N]`
     shift
