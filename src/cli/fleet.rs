@@ -17,12 +17,17 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::future::Future;
 
+mod extensions;
+
 /// What one service produced.
 enum Done {
     Planned(Plan),
     Drift(DriftReport, Plan),
     Applied(Plan, ApplyReport),
     DryRun(workflow::DryRun),
+    /// Not run: its desired files create an extension its server lacks
+    /// (`--skip-unavailable-extensions`).
+    Skipped(String),
 }
 
 impl Done {
@@ -30,6 +35,7 @@ impl Done {
         match self {
             Done::Planned(p) | Done::Drift(_, p) | Done::Applied(p, _) => !p.is_empty(),
             Done::DryRun(d) => !d.plan.is_empty(),
+            Done::Skipped(_) => false,
         }
     }
 }
@@ -101,7 +107,7 @@ fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
 /// order.
 async fn run_all<F, Fut>(
     resolved: Vec<Result<Job, Entry>>,
-    jobs: usize,
+    args: &TargetArgs,
     out: &Output,
     work: F,
 ) -> Vec<Entry>
@@ -119,11 +125,33 @@ where
         }
     }
     let mut finished = entries.len();
+    let skip = args.skip_unavailable_extensions;
     let tasks = ready.into_iter().map(|job| {
         let name = job.service.name.clone();
+        let (target, desired) = (job.target.clone(), job.desired.clone());
+        let service = name.clone();
         let task = work(job);
+        let gated = async move {
+            match extensions::unavailable(&target, &desired).await {
+                Ok(None) => task.await,
+                Ok(Some(missing)) => Entry {
+                    name: service,
+                    target: Some(target.shown.clone()),
+                    result: if skip {
+                        Ok(Done::Skipped(missing.summary()))
+                    } else {
+                        Err(missing.into_error())
+                    },
+                },
+                Err(e) => Entry {
+                    name: service,
+                    target: Some(target.shown.clone()),
+                    result: Err(e),
+                },
+            }
+        };
         async move {
-            match tokio::spawn(task).await {
+            match tokio::spawn(gated).await {
                 Ok(entry) => entry,
                 Err(e) => Entry {
                     name,
@@ -136,11 +164,12 @@ where
             }
         }
     });
-    let mut running = stream::iter(tasks).buffer_unordered(jobs.max(1));
+    let mut running = stream::iter(tasks).buffer_unordered(args.jobs.max(1));
     while let Some(entry) = running.next().await {
         finished += 1;
         if out.stderr_tty {
             let status = match &entry.result {
+                Ok(Done::Skipped(_)) => "skipped",
                 Ok(d) if d.changes() => "changes",
                 Ok(_) => "no changes",
                 Err(_) => "failed",
@@ -162,7 +191,7 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
         });
     }
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+    let entries = run_all(resolved, &args.target, out, |job| async move {
         let result = workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
             .await
             .map(|p| Done::Planned(p.plan));
@@ -186,7 +215,7 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
 /// `drift` over the fleet.
 pub(super) async fn drift(args: &DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+    let entries = run_all(resolved, &args.target, out, |job| async move {
         let result = workflow::plan_target(&job.target, &job.desired, &drift::plan_options())
             .await
             .map(|p| Done::Drift(drift::report(&job.target.shown, &p.plan), p.plan));
@@ -224,7 +253,7 @@ pub(super) async fn apply(args: &ApplyArgs, out: &mut Output) -> Result<Exit, Er
     super::apply::options(args, &Default::default(), &Default::default())?;
     let resolved = jobs(&args.target)?;
     let dry_run = args.dry_run;
-    let entries = run_all(resolved, args.target.jobs, out, |job| {
+    let entries = run_all(resolved, &args.target, out, |job| {
         let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed);
         async move {
             let result = async {
@@ -305,6 +334,7 @@ fn error_json(err: &Error) -> Value {
 fn status(result: &Result<Done, Error>) -> &'static str {
     match result {
         Err(_) => "error",
+        Ok(Done::Skipped(_)) => "skipped",
         Ok(Done::Applied(p, _)) if !p.is_empty() => "applied",
         Ok(d) if d.changes() => "changes",
         Ok(_) => "unchanged",
@@ -340,6 +370,7 @@ fn json_report(entries: &[Entry]) -> String {
                     v["plan"] = serde_json::to_value(&d.plan).expect("plan");
                     v["apply"] = serde_json::to_value(&d.report).expect("report");
                 }
+                Ok(Done::Skipped(why)) => v["skipped"] = json!(why),
             }
             v
         })
@@ -351,6 +382,7 @@ fn json_report(entries: &[Entry]) -> String {
             "services": entries.len(),
             "changes": count("changes") + count("applied"),
             "unchanged": count("unchanged"),
+            "skipped": count("skipped"),
             "errors": count("error"),
         },
     });
@@ -392,6 +424,11 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
                     ));
                 }
             }
+            Ok(Done::Skipped(why)) => s.push_str(&match format {
+                Format::Markdown => format!("**skipped**: {why}\n"),
+                Format::Sql => format!("-- skipped: {why}\n"),
+                _ => format!("skipped: {why}\n"),
+            }),
             Ok(Done::DryRun(d)) => {
                 s.push_str(&render::render(&d.plan, &title, Format::Human, style));
                 if !d.plan.is_empty() {
@@ -407,13 +444,16 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
         s.push('\n');
     }
     let count = |st: &str| entries.iter().filter(|e| status(&e.result) == st).count();
-    let summary = format!(
+    let mut summary = format!(
         "{} services: {} with changes, {} unchanged, {} failed",
         entries.len(),
         count("changes") + count("applied"),
         count("unchanged"),
         count("error")
     );
+    if count("skipped") > 0 {
+        summary.push_str(&format!(", {} skipped", count("skipped")));
+    }
     match format {
         Format::Sql => s.push_str(&format!("-- {summary}\n")),
         Format::Markdown => s.push_str(&format!("**{summary}**\n")),
