@@ -198,8 +198,8 @@ async fn main() -> Result<(), Error> {
     let bin = binary()?;
     let pg_bin = EmbeddedCluster::find_binaries()?;
     // SCHEMADIFF_NO_TIMESCALEDB shows what a machine without TimescaleDB sees.
-    let timescale = timescaledb_installed(&pg_bin)
-        && std::env::var_os("SCHEMADIFF_NO_TIMESCALEDB").is_none();
+    let timescale =
+        timescaledb_installed(&pg_bin) && std::env::var_os("SCHEMADIFF_NO_TIMESCALEDB").is_none();
     println!(
         "starting a throwaway PostgreSQL cluster from {} ({})",
         pg_bin.display(),
@@ -226,7 +226,9 @@ async fn main() -> Result<(), Error> {
         }
     }
     admin
-        .batch_execute(&std::fs::read_to_string(root.join("schema/austa/roles.sql"))?)
+        .batch_execute(&std::fs::read_to_string(
+            root.join("schema/austa/roles.sql"),
+        )?)
         .await?;
     println!("created {count} databases, one per service, and AUSTA's service roles (schema/austa/roles.sql)");
 
@@ -286,7 +288,11 @@ async fn main() -> Result<(), Error> {
             "--auto-approve",
         ])?;
         apply_summary(&out);
-        println!("  (exit {}, {:.1} s)", code(&out), t.elapsed().as_secs_f64());
+        println!(
+            "  (exit {}, {:.1} s)",
+            code(&out),
+            t.elapsed().as_secs_f64()
+        );
         if code(&out) != 0 {
             eprint!("{}{}", text(&out.stdout), text(&out.stderr));
             return Err(format!("apply of {fleet} failed").into());
@@ -296,12 +302,7 @@ async fn main() -> Result<(), Error> {
             "schemadiff drift --config {shown} --skip-unavailable-extensions"
         ));
         let t = Instant::now();
-        let out = runner.run(&[
-            "drift",
-            "--config",
-            config,
-            "--skip-unavailable-extensions",
-        ])?;
+        let out = runner.run(&["drift", "--config", config, "--skip-unavailable-extensions"])?;
         drift_summary(&out);
         println!(
             "  (exit {}: 0 means no drift; {:.1} s, the desired side from the cache)",
