@@ -130,8 +130,8 @@ fn apply_summary(out: &Output) {
             println!("  {service:<16} {line}");
         } else if line.ends_with(": no changes") {
             println!("  {service:<16} no changes");
-        } else if line.starts_with("skipped: ") {
-            println!("  {service:<16} SKIPPED: {}", &line["skipped: ".len()..]);
+        } else if let Some(why) = line.strip_prefix("skipped: ") {
+            println!("  {service:<16} SKIPPED: {why}");
         } else if line.starts_with("error: ") {
             println!("  {service:<16} {line}");
         } else if line.contains(" services: ") && !line.starts_with(' ') {

@@ -94,6 +94,9 @@ const PLATFORMS: &[Platform] = &[
     },
 ];
 
+/// `(name, value)` pairs: services and their databases, or environment variables.
+type Pairs = Vec<(String, String)>;
+
 struct Run {
     code: i32,
     stdout: String,
@@ -188,11 +191,7 @@ fn service_env(h: &Harness, platform: &str, service: &str, db: &str) -> Vec<(Str
 }
 
 /// A fresh database per service of `p` and the variables that point the config at them.
-fn fleet_dbs(
-    h: &Harness,
-    p: &Platform,
-    label: &str,
-) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn fleet_dbs(h: &Harness, p: &Platform, label: &str) -> (Pairs, Pairs) {
     let rt = support::runtime();
     let mut dbs = Vec::new();
     let mut env = Vec::new();
