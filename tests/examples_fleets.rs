@@ -16,6 +16,7 @@
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use schemadiff::embedded::{timescaledb_installed, ClusterOptions, EmbeddedCluster};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -604,6 +605,27 @@ fn unavailable_extension_skipped(h: &Harness) -> Result<(), Failed> {
             &r,
         )?;
     }
+    let r = schemadiff(
+        &[
+            "plan",
+            "--config",
+            &config,
+            flag,
+            "--dev-url",
+            "embedded",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let report = json(&r)?;
+    check(
+        service(&report, "lab")["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("on the embedded cluster of")),
+        "with --dev-url embedded, the local installation is what counts",
+        &r,
+    )?;
     let r = schemadiff(&["apply", "--config", &config, flag, "--auto-approve"], &[]);
     check(r.code == 0, "apply with a skipped service succeeds", &r)?;
     let tables: i64 = support::runtime().block_on(async {
@@ -619,6 +641,76 @@ fn unavailable_extension_skipped(h: &Harness) -> Result<(), Failed> {
     check(
         tables == 0,
         "the skipped service's database is untouched",
+        &r,
+    )
+}
+
+/// Capsule's monitor on a server without TimescaleDB preloaded (or installed): it fails
+/// naming `timescaledb` and the line of `monitor/00_extensions.sql` that creates it, and is
+/// skipped with the flag, while Capsule's other services are unaffected.
+fn timescaledb_missing_on_server(h: &Harness) -> Result<(), Failed> {
+    let bin = EmbeddedCluster::find_binaries()?;
+    let plain = EmbeddedCluster::start_with(Some(&bin), &ClusterOptions::default())?;
+    let rt = support::runtime();
+    rt.block_on(async {
+        let c = plain.target("postgres").connect().await.expect("connect");
+        c.batch_execute("CREATE DATABASE monitor_service_db")
+            .await
+            .expect("create database");
+    });
+    let p = PLATFORMS
+        .iter()
+        .find(|p| p.dir == "capsule")
+        .expect("capsule");
+    let (_, mut env) = fleet_dbs(h, p, "plain");
+    env.retain(|(k, _)| !k.starts_with("MONITOR_"));
+    let socket = plain.socket_dir().display().to_string();
+    env.push(("MONITOR_SERVICE_DB_HOST".into(), socket.replace('/', "%2F")));
+    env.push(("MONITOR_SERVICE_DB_PORT".into(), plain.port().to_string()));
+    env.push(("MONITOR_SERVICE_DB_USER".into(), "postgres".into()));
+    let config = "schema/capsule/schemadiff.yaml";
+    let r = schemadiff(&["plan", "--config", config, "--format", "json"], &env);
+    check(r.code == 1, "monitor fails without TimescaleDB", &r)?;
+    let report = json(&r)?;
+    let monitor = service(&report, "monitor");
+    let message = monitor["error"]["message"].as_str().unwrap_or("");
+    let why = if timescaledb_installed(&bin) {
+        "is installed but not in shared_preload_libraries"
+    } else {
+        "is not installed"
+    };
+    check(
+        monitor["error"]["code"] == "schemadiff::fleet::extension_unavailable"
+            && message.contains("extension timescaledb")
+            && message.contains("schema/capsule/monitor/00_extensions.sql:2")
+            && message.contains(why)
+            && message.contains(&format!(":{}/monitor_service_db", plain.port())),
+        "the error names timescaledb, its file:line, why, and the server",
+        &r,
+    )?;
+    for s in ["auth", "billing", "deploy"] {
+        check(
+            service(&report, s)["status"] == "changes",
+            &format!("{s} is planned"),
+            &r,
+        )?;
+    }
+    let r = schemadiff(
+        &[
+            "plan",
+            "--config",
+            config,
+            "--format",
+            "json",
+            "--skip-unavailable-extensions",
+        ],
+        &env,
+    );
+    check(r.code == 0, "skipped with the flag", &r)?;
+    let report = json(&r)?;
+    check(
+        service(&report, "monitor")["status"] == "skipped" && report["summary"]["skipped"] == 1,
+        "monitor is skipped",
         &r,
     )
 }
@@ -666,6 +758,11 @@ fn main() {
     trials.push(Trial::test(
         "unavailable_extension::skipped_with_flag",
         move || unavailable_extension_skipped(&h),
+    ));
+    let h = harness.clone();
+    trials.push(Trial::test(
+        "unavailable_extension::timescaledb_missing_on_server",
+        move || timescaledb_missing_on_server(&h),
     ));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);
