@@ -546,6 +546,22 @@ fn unavailable_extension_fails(h: &Harness) -> Result<(), Failed> {
         "the other service is planned",
         &r,
     )?;
+    let r = schemadiff(
+        &[
+            "plan",
+            "--url",
+            &h.cluster.url("postgres"),
+            "--schema",
+            "schema/predicthealth",
+            "--skip-unavailable-extensions",
+        ],
+        &[],
+    );
+    check(
+        r.code == 1 && r.stderr.contains("skips services of a fleet run"),
+        "the flag is refused for one database",
+        &r,
+    )?;
     let r = schemadiff(&["plan", "--config", &config], &[]);
     check(
         r.code == 1
