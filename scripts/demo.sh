@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The main job on the example: start a throwaway PostgreSQL, plan the PredictHealth schema
-# against an empty database, apply it, show that drift is empty, then plan an edit.
+# The main job on the four example fleets (schema/austa, capsule, rmbrain, predicthealth):
+# start a throwaway PostgreSQL with one database per service, then plan, apply and drift
+# each fleet through its schemadiff.yaml, plan an edit of RM Brain's documents table, and
+# report a manual ALTER as drift. TimescaleDB services run where it is installed and are
+# reported SKIPPED where it is not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh >/dev/null
-exec cargo run --quiet --example demo -- "$@"
+cargo build --quiet --bin schemadiff --example demo
+exec target/debug/examples/demo "$@"

@@ -68,6 +68,22 @@ pub enum Error {
         help("make a new plan with `schemadiff plan --out`, review it, and apply that")
     )]
     StalePlan { expected: String, actual: String },
+
+    #[error("extension {extension}, created at {at}, {why} on {server}")]
+    #[diagnostic(
+        code(schemadiff::fleet::extension_unavailable),
+        help("install the extension on that server (or run this service where it is), or pass --skip-unavailable-extensions to report the service as skipped")
+    )]
+    ExtensionUnavailable {
+        extension: String,
+        at: String,
+        server: String,
+        why: String,
+        #[source_code]
+        src: crate::source::SqlSource,
+        #[label("needs {extension}")]
+        span: miette::SourceSpan,
+    },
 }
 
 impl From<crate::config::ConfigError> for Error {

@@ -36,7 +36,6 @@ use schemadiff::source::{CacheOptions, SourceFile};
 use schemadiff::workflow::{self, Desired, DevChoice};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use support::converge::unified;
 use support::Harness;
@@ -321,47 +320,9 @@ async fn ts_oracle(target: &ConnTarget) -> Result<String, String> {
         .join("\n"))
 }
 
-/// `pg_dump --schema-only` of everything but TimescaleDB's schemas and chunks (which hold
-/// rows, and so differ between a migrated database and an empty reference; chunks may sit
-/// in a user schema), normalized; the internal ids a continuous aggregate's view names are
-/// replaced by `N`.
+/// `pg_dump --schema-only` of everything but TimescaleDB's schemas and chunks, normalized.
 fn user_dump(h: &Harness, target: &ConnTarget) -> Result<String, String> {
-    let pg_dump = support::oracle::find_pg_dump(h)?;
-    let out = Command::new(&pg_dump)
-        .arg("--host")
-        .arg(h.cluster.socket_dir())
-        .arg("--port")
-        .arg(h.cluster.port().to_string())
-        .args(["--username", "postgres", "--no-password"])
-        .args(["--schema-only", "--no-owner"])
-        .args(["--exclude-schema", "_timescaledb*"])
-        .args(["--exclude-schema", "timescaledb*"])
-        .args(["--exclude-table", "*._hyper_*_chunk"])
-        .args(["--exclude-table", "*.compress_hyper_*_chunk"])
-        .arg("--dbname")
-        .arg(target.dbname())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", pg_dump.display()))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let text = mask_ids(&text, "_materialized_hypertable_");
-    let text = mask_ids(&text, "cagg_watermark(");
-    Ok(support::oracle::normalize_dump(&text))
-}
-
-fn mask_ids(text: &str, prefix: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(prefix) {
-        let end = at + prefix.len();
-        out.push_str(&rest[..end]);
-        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_digit());
-        out.push('N');
-    }
-    out.push_str(rest);
-    out
+    support::oracle::dump_user_schema(h, &target.dbname())
 }
 
 /// Apply `desired_file` to `db` and compare with `reference` by both oracles.

@@ -38,6 +38,11 @@ pub struct TargetArgs {
     #[arg(long, value_name = "NAME")]
     pub environment: Option<String>,
 
+    /// Report a service as skipped, instead of failing it, when its desired files create an
+    /// extension that its server does not offer (TimescaleDB on a plain PostgreSQL).
+    #[arg(long)]
+    pub skip_unavailable_extensions: bool,
+
     #[command(flatten)]
     pub dev: DevArgs,
 }
@@ -72,6 +77,12 @@ impl TargetArgs {
     pub fn mode(&self) -> Result<Mode, Error> {
         if self.schema.is_empty() {
             return Ok(Mode::Fleet);
+        }
+        if self.skip_unavailable_extensions {
+            return Err(Error::Usage {
+                message: "--skip-unavailable-extensions skips services of a fleet run".into(),
+                help: "leave out --schema to run the services of schemadiff.yaml".into(),
+            });
         }
         if !self.services.is_empty() {
             return Err(Error::Usage {

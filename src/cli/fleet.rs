@@ -21,12 +21,17 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod extensions;
+
 /// What one service produced.
 enum Done {
     Planned(Plan),
     Drift(DriftReport, Plan),
     Applied(Plan, ApplyReport),
     DryRun(workflow::DryRun),
+    /// Not run: its desired files create an extension its server lacks
+    /// (`--skip-unavailable-extensions`).
+    Skipped(String),
 }
 
 impl Done {
@@ -34,6 +39,7 @@ impl Done {
         match self {
             Done::Planned(p) | Done::Drift(_, p) | Done::Applied(p, _) => !p.is_empty(),
             Done::DryRun(d) => !d.plan.is_empty(),
+            Done::Skipped(_) => false,
         }
     }
 }
@@ -105,7 +111,7 @@ fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
 /// terminal, a line per finished service otherwise); the entries come back in service order.
 async fn run_all<F, Fut>(
     resolved: Vec<Result<Job, Entry>>,
-    jobs: usize,
+    args: &TargetArgs,
     out: &Output,
     work: F,
 ) -> Vec<Entry>
@@ -126,14 +132,36 @@ where
     for entry in &entries {
         progress.finished(entry, Duration::ZERO);
     }
+    let skip = args.skip_unavailable_extensions;
     let tasks = ready.into_iter().map(|job| {
         let name = job.service.name.clone();
+        let (target, desired) = (job.target.clone(), job.desired.clone());
+        let service = name.clone();
         let task = work(job);
         let progress = progress.clone();
+        let gated = async move {
+            match extensions::unavailable(&target, &desired).await {
+                Ok(None) => task.await,
+                Ok(Some(missing)) => Entry {
+                    name: service,
+                    target: Some(target.shown.clone()),
+                    result: if skip {
+                        Ok(Done::Skipped(missing.summary()))
+                    } else {
+                        Err(missing.into_error())
+                    },
+                },
+                Err(e) => Entry {
+                    name: service,
+                    target: Some(target.shown.clone()),
+                    result: Err(e),
+                },
+            }
+        };
         async move {
             progress.started(&name);
             let began = Instant::now();
-            let entry = match tokio::spawn(task).await {
+            let entry = match tokio::spawn(gated).await {
                 Ok(entry) => entry,
                 Err(e) => Entry {
                     name: name.clone(),
@@ -148,7 +176,7 @@ where
             entry
         }
     });
-    let mut running = stream::iter(tasks).buffer_unordered(jobs.max(1));
+    let mut running = stream::iter(tasks).buffer_unordered(args.jobs.max(1));
     while let Some(entry) = running.next().await {
         entries.push(entry);
     }
@@ -203,6 +231,7 @@ impl FleetProgress {
 
     fn finished(&self, entry: &Entry, took: Duration) {
         let status = match &entry.result {
+            Ok(Done::Skipped(_)) => "skipped",
             Ok(d) if d.changes() => "changes",
             Ok(_) => "no changes",
             Err(_) => "failed",
@@ -246,7 +275,7 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
         });
     }
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+    let entries = run_all(resolved, &args.target, out, |job| async move {
         let result = workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
             .await
             .map(|p| Done::Planned(p.plan));
@@ -270,7 +299,7 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
 /// `drift` over the fleet.
 pub(super) async fn drift(args: &DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, args.target.jobs, out, |job| async move {
+    let entries = run_all(resolved, &args.target, out, |job| async move {
         let result = workflow::plan_target(&job.target, &job.desired, &drift::plan_options())
             .await
             .map(|p| Done::Drift(drift::report(&job.target.shown, &p.plan), p.plan));
@@ -308,7 +337,7 @@ pub(super) async fn apply(args: &ApplyArgs, out: &mut Output) -> Result<Exit, Er
     super::apply::options(args, &Default::default(), &Default::default())?;
     let resolved = jobs(&args.target)?;
     let dry_run = args.dry_run;
-    let entries = run_all(resolved, args.target.jobs, out, |job| {
+    let entries = run_all(resolved, &args.target, out, |job| {
         let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed);
         async move {
             let result = async {
@@ -389,6 +418,7 @@ fn error_json(err: &Error) -> Value {
 fn status(result: &Result<Done, Error>) -> &'static str {
     match result {
         Err(_) => "error",
+        Ok(Done::Skipped(_)) => "skipped",
         Ok(Done::Applied(p, _)) if !p.is_empty() => "applied",
         Ok(d) if d.changes() => "changes",
         Ok(_) => "unchanged",
@@ -424,6 +454,7 @@ fn json_report(entries: &[Entry]) -> String {
                     v["plan"] = serde_json::to_value(&d.plan).expect("plan");
                     v["apply"] = serde_json::to_value(&d.report).expect("report");
                 }
+                Ok(Done::Skipped(why)) => v["skipped"] = json!(why),
             }
             v
         })
@@ -435,6 +466,7 @@ fn json_report(entries: &[Entry]) -> String {
             "services": entries.len(),
             "changes": count("changes") + count("applied"),
             "unchanged": count("unchanged"),
+            "skipped": count("skipped"),
             "errors": count("error"),
         },
     });
@@ -476,6 +508,11 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
                     ));
                 }
             }
+            Ok(Done::Skipped(why)) => s.push_str(&match format {
+                Format::Markdown => format!("**skipped**: {why}\n"),
+                Format::Sql => format!("-- skipped: {why}\n"),
+                _ => format!("skipped: {why}\n"),
+            }),
             Ok(Done::DryRun(d)) => {
                 s.push_str(&render::render(&d.plan, &title, Format::Human, style));
                 if !d.plan.is_empty() {
@@ -491,13 +528,16 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
         s.push('\n');
     }
     let count = |st: &str| entries.iter().filter(|e| status(&e.result) == st).count();
-    let summary = format!(
+    let mut summary = format!(
         "{} services: {} with changes, {} unchanged, {} failed",
         entries.len(),
         count("changes") + count("applied"),
         count("unchanged"),
         count("error")
     );
+    if count("skipped") > 0 {
+        summary.push_str(&format!(", {} skipped", count("skipped")));
+    }
     match format {
         Format::Sql => s.push_str(&format!("-- {summary}\n")),
         Format::Markdown => s.push_str(&format!("**{summary}**\n")),

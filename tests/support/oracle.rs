@@ -69,6 +69,50 @@ pub fn raw_dump(harness: &Harness, dbname: &str, options: DumpOptions) -> Result
     String::from_utf8(out.stdout).map_err(|e| format!("pg_dump output is not UTF-8: {e}"))
 }
 
+/// The normalized schema-only dump of the user objects of `dbname`: TimescaleDB's own
+/// schemas and chunks are left out (chunks hold rows, so they differ between a migrated
+/// database and an empty reference, and may sit in a user schema), and the internal ids a
+/// continuous aggregate's view names are replaced by `N`. Privileges are included. The same
+/// as [`dump_schema`] for a database without TimescaleDB.
+pub fn dump_user_schema(harness: &Harness, dbname: &str) -> Result<String, String> {
+    let pg_dump = find_pg_dump(harness)?;
+    let out = Command::new(&pg_dump)
+        .arg("--host")
+        .arg(harness.cluster.socket_dir())
+        .arg("--port")
+        .arg(harness.cluster.port().to_string())
+        .args(["--username", "postgres", "--no-password"])
+        .args(["--schema-only", "--no-owner"])
+        .args(["--exclude-schema", "_timescaledb*"])
+        .args(["--exclude-schema", "timescaledb*"])
+        .args(["--exclude-table", "*._hyper_*_chunk"])
+        .args(["--exclude-table", "*.compress_hyper_*_chunk"])
+        .arg("--dbname")
+        .arg(dbname)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", pg_dump.display()))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let text = mask_ids(&text, "_materialized_hypertable_");
+    let text = mask_ids(&text, "cagg_watermark(");
+    Ok(normalize_dump(&text))
+}
+
+fn mask_ids(text: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let end = at + prefix.len();
+        out.push_str(&rest[..end]);
+        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push('N');
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The pg_dump to use against the harness server: `$SCHEMADIFF_PG_DUMP`, else a pg_dump next
 /// to the cluster's binaries, else the installed pg_dump of the lowest major that is at least
 /// the server's (pg_dump refuses servers newer than itself; the closest one prints what the

@@ -1,0 +1,11 @@
+-- Event idempotency, the canonical structure every CDS service shares: a consumer records
+-- the id of each event it handled in the same transaction as the event's effect, and
+-- skips an event whose id is already here (the broker delivers at least once).
+CREATE TABLE processed_events (
+    event_id varchar(255) NOT NULL,
+    event_type varchar(255) NOT NULL,
+    source varchar(255),
+    processed_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT processed_events_pkey PRIMARY KEY (event_id)
+);
+CREATE INDEX ix_processed_events_processed_at ON processed_events (processed_at);
