@@ -278,15 +278,21 @@ fn security(step: &Step, live: &Catalog, want: &Catalog) -> Option<Class> {
     let first = words.first().map(String::as_str).unwrap_or("");
     let reason = step.reason.as_str();
     if first == "GRANT" {
-        let detail = reason
-            .contains(" granted to ")
-            .then(|| format!("{}, not held", reason.replace(" granted to ", " declared for ")));
+        let detail = reason.contains(" granted to ").then(|| {
+            format!(
+                "{}, not held",
+                reason.replace(" granted to ", " declared for ")
+            )
+        });
         return Some(at(id, Code::PrivilegeRevoked, detail));
     }
     if first == "REVOKE" {
-        let detail = reason
-            .contains(" revoked from ")
-            .then(|| format!("{}, not declared", reason.replace(" revoked from ", " held by ")));
+        let detail = reason.contains(" revoked from ").then(|| {
+            format!(
+                "{}, not declared",
+                reason.replace(" revoked from ", " held by ")
+            )
+        });
         return Some(at(id, Code::PrivilegeGrantedUnexpected, detail));
     }
     if words.starts_with(&["ALTER".into(), "DEFAULT".into(), "PRIVILEGES".into()]) {

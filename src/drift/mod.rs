@@ -88,11 +88,14 @@ pub struct DriftReport {
     pub out_of_scope: OutOfScope,
 }
 
-/// One step per difference: the online forms would report a temporary check or a
-/// renamed-aside index as findings of their own.
+/// One step per difference (the online forms would report a temporary check or a
+/// renamed-aside index as findings of their own), and owners compared where the desired
+/// files declare them (`ALTER ... OWNER TO`): a changed owner is a security finding even
+/// though `apply` leaves owners alone by default.
 pub fn plan_options() -> PlanOptions {
     PlanOptions {
         plain_forms: true,
+        manage_ownership: true,
         ..PlanOptions::default()
     }
 }
@@ -212,5 +215,12 @@ pub async fn drift_target(target: &ConnTarget, desired: &Desired) -> Result<Drif
     let ((live, ignored, outside), want) =
         tokio::try_join!(live, workflow::desired_catalog(desired, Some(target)))?;
     let plan = plan::build(&live, &want, &plan_options())?;
-    Ok(report(&target.shown, &plan, &live, &want, &ignored, outside))
+    Ok(report(
+        &target.shown,
+        &plan,
+        &live,
+        &want,
+        &ignored,
+        outside,
+    ))
 }

@@ -32,23 +32,17 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `6 security, 1 missing, 2 changed`: the sizes of the groups as shown.
 fn counts(r: &DriftReport) -> String {
-    let s = &r.summary;
-    let mut parts = Vec::new();
-    for (n, what) in [
-        (s.security, "security"),
-        (s.missing, "missing"),
-        (s.unexpected, "unexpected"),
-        (s.changed, "changed"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
-    parts.join(", ")
+    groups(r)
+        .iter()
+        .map(|(title, list)| format!("{} {title}", list.len()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// `legacy: 2 tables, 1 function`.
+/// Unmanaged objects, schemas outside the scope with their object counts, and what the
+/// ignore patterns matched.
 fn outside_lines(r: &DriftReport) -> Vec<String> {
     let mut lines = Vec::new();
     if !r.unmanaged.is_empty() {
@@ -64,11 +58,7 @@ fn outside_lines(r: &DriftReport) -> Vec<String> {
         ));
     }
     for s in &r.out_of_scope.schemas {
-        let what: Vec<String> = s
-            .objects
-            .iter()
-            .map(|(k, n)| format!("{n} {k}"))
-            .collect();
+        let what: Vec<String> = s.objects.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let what = if what.is_empty() {
             "empty".to_string()
         } else {

@@ -58,7 +58,10 @@ fn one_finding_per_difference_with_plain_forms() {
     );
     let f = findings(&p, &from, &to);
     assert_partition(&p, &f);
-    let got: Vec<(&str, &str)> = f.iter().map(|f| (f.code.as_str(), f.object.as_str())).collect();
+    let got: Vec<(&str, &str)> = f
+        .iter()
+        .map(|f| (f.code.as_str(), f.object.as_str()))
+        .collect();
     assert_eq!(
         got,
         [

@@ -313,7 +313,10 @@ mod tests {
             name("trigger", "\"On t\" on \"My S\".\"T.x\""),
             Some(QualName::new("My S", "T.x"))
         );
-        assert_eq!(name("rule", "r on public.t"), Some(QualName::new("public", "t")));
+        assert_eq!(
+            name("rule", "r on public.t"),
+            Some(QualName::new("public", "t"))
+        );
         assert_eq!(
             name("table inheritance", "public.c inherits public.p"),
             Some(QualName::new("public", "c"))
@@ -345,7 +348,10 @@ mod tests {
             ignored.by_pattern[&NamePattern::new("public.legacy_*")]
                 .iter()
                 .collect::<Vec<_>>(),
-            ["foreign table public.legacy_ft", "rule r on public.legacy_t"]
+            [
+                "foreign table public.legacy_ft",
+                "rule r on public.legacy_t"
+            ]
         );
         assert!(ignored.by_pattern[&NamePattern::new("x.*")].is_empty());
     }
