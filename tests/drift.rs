@@ -217,7 +217,7 @@ fn every_category(h: &Harness) -> Result<(), Failed> {
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
-    let mut sorted = |mut l: Vec<(String, String)>| {
+    let sorted = |mut l: Vec<(String, String)>| {
         l.sort();
         l
     };
@@ -382,6 +382,139 @@ fn every_category(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
+const WHOLE: &str = "\
+CREATE TABLE public.accounts (id bigint PRIMARY KEY, email text NOT NULL);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON public.accounts FOR SELECT TO drift_reader USING (true);
+GRANT SELECT ON public.accounts TO drift_reader;
+CREATE TABLE public.notes (id bigint PRIMARY KEY, body text);
+COMMENT ON TABLE public.notes IS 'declared';
+CREATE UNIQUE INDEX notes_body_key ON public.notes (body);
+";
+
+/// A dropped table is one `table.missing` finding that recreates it with its row-level
+/// security, policy and grant; default privileges, FORCE, a comment and an index left
+/// INVALID by a failed concurrent build have their codes; and, read through the library,
+/// every step of the drift plan is in exactly one finding.
+fn whole_objects_and_every_step(h: &Harness) -> Result<(), Failed> {
+    let rt = support::runtime();
+    rt.block_on(support::roles::ensure_roles(
+        h,
+        &ROLES.iter().map(|r| r.to_string()).collect(),
+    ))?;
+    let db = rt.block_on(h.fresh_db("whole"));
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("schema.sql"), WHOLE)?;
+    let run_sql = |sql: &str| -> Result<(), Failed> {
+        rt.block_on(async {
+            let c = db.connect().await.map_err(|e| e.to_string())?;
+            c.batch_execute(sql)
+                .await
+                .map_err(|e| schemadiff::conn::describe_error(&e))
+        })?;
+        Ok(())
+    };
+    run_sql(WHOLE)?;
+    run_sql(
+        "DROP TABLE public.accounts;
+         ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO drift_reader;
+         ALTER TABLE public.notes FORCE ROW LEVEL SECURITY;
+         COMMENT ON TABLE public.notes IS 'edited';
+         DROP INDEX public.notes_body_key;
+         INSERT INTO public.notes VALUES (1, 'same'), (2, 'same');",
+    )?;
+    let failed = run_sql("CREATE UNIQUE INDEX CONCURRENTLY notes_body_key ON public.notes (body)");
+    if failed.is_ok() {
+        return Err("the concurrent build over duplicates should have failed".into());
+    }
+    let url = h.cluster.url(&db.dbname());
+    let schema = dir.path().join("schema.sql");
+    let schema = schema.to_str().expect("utf-8 path");
+    let r = schemadiff(
+        dir.path(),
+        &[
+            "drift", "--url", &url, "--schema", schema, "--format", "json",
+        ],
+        &[],
+    );
+    check(r.code == 2, "drift exits 2", &r)?;
+    let v = json(&r)?;
+    let got = codes(&v);
+    let want: Vec<(String, String)> = [
+        ("default_privilege.granted_unexpected", "default privileges"),
+        ("rls.forced_unexpected", "table public.notes"),
+        ("table.missing", "table public.accounts"),
+        ("index.invalid", "index public.notes_body_key"),
+        ("comment.changed", "table public.notes"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    let shape: Vec<(String, String)> = got
+        .iter()
+        .map(|(c, o)| {
+            let o = if o.starts_with("default privileges") {
+                "default privileges".to_string()
+            } else {
+                o.clone()
+            };
+            (c.clone(), o)
+        })
+        .collect();
+    check(
+        shape == want,
+        &format!("codes in report order:\n got {got:?}\nwant {want:?}"),
+        &r,
+    )?;
+    let fix = v["findings"][2]["fix"].as_str().unwrap_or("");
+    check(
+        [
+            "CREATE TABLE public.accounts",
+            "ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY own_rows",
+            "GRANT SELECT ON TABLE public.accounts TO drift_reader",
+        ]
+        .iter()
+        .all(|s| fix.contains(s)),
+        "the missing table's fix recreates it whole",
+        &r,
+    )?;
+    check(
+        v["findings"][3]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("INVALID")),
+        "the invalid index says so",
+        &r,
+    )?;
+
+    let desired = schemadiff::workflow::Desired {
+        paths: vec![dir.path().join("schema.sql")],
+        dev: schemadiff::workflow::DevChoice::TargetServer,
+        scope: Default::default(),
+        cache: schemadiff::source::CacheOptions {
+            enabled: false,
+            dir: None,
+        },
+    };
+    let planned = rt.block_on(schemadiff::workflow::plan_target(
+        &db,
+        &desired,
+        &schemadiff::drift::plan_options(),
+    ))?;
+    let findings = schemadiff::drift::findings(&planned.plan, &planned.live, &planned.desired);
+    let mut steps: Vec<usize> = findings.iter().flat_map(|f| f.steps.clone()).collect();
+    steps.sort();
+    if steps != (0..planned.plan.steps.len()).collect::<Vec<_>>() || planned.plan.steps.len() < 8 {
+        return Err(format!(
+            "every step in exactly one finding: {steps:?} of {} steps",
+            planned.plan.steps.len()
+        )
+        .into());
+    }
+    rt.block_on(h.drop_db(&db));
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start());
@@ -389,7 +522,13 @@ fn main() {
         let h = harness.clone();
         move || f(&h)
     };
-    let trials = vec![Trial::test("every_category", h(every_category))];
+    let trials = vec![
+        Trial::test("every_category", h(every_category)),
+        Trial::test(
+            "whole_objects_and_every_step",
+            h(whole_objects_and_every_step),
+        ),
+    ];
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);
     let _ = std::fs::remove_dir_all(cache_dir());
