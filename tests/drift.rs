@@ -294,7 +294,7 @@ fn every_category(h: &Harness) -> Result<(), Failed> {
             && r.stdout
                 .contains("#### Outside the managed scope (not drift)")
             && r.stdout.contains(
-                "| unexpected | `privilege.granted_unexpected` | table public.accounts |",
+                "| unexpected | `privilege.granted_unexpected` | `table public.accounts` |",
             ),
         "markdown: a section per service, security first",
         &r,

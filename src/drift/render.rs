@@ -43,13 +43,13 @@ fn counts(r: &DriftReport) -> String {
 
 /// Unmanaged objects, schemas outside the scope with their object counts, and what the
 /// ignore patterns matched.
-fn outside_lines(r: &DriftReport) -> Vec<String> {
+fn outside_lines(r: &DriftReport, name: fn(&str) -> String) -> Vec<String> {
     let mut lines = Vec::new();
     if !r.unmanaged.is_empty() {
         let list: Vec<String> = r
             .unmanaged
             .iter()
-            .map(|u| format!("{} {}", u.kind, u.identity))
+            .map(|u| format!("{} {}", u.kind, name(&u.identity)))
             .collect();
         lines.push(format!(
             "not managed ({}): {}",
@@ -64,13 +64,13 @@ fn outside_lines(r: &DriftReport) -> Vec<String> {
         } else {
             what.join(", ")
         };
-        lines.push(format!("schema {} (not managed): {what}", s.schema));
+        lines.push(format!("schema {} (not managed): {what}", name(&s.schema)));
     }
     let ignored = &r.out_of_scope.ignored;
     if !ignored.is_empty() {
         let per: Vec<String> = ignored
             .iter()
-            .map(|p| format!("{} {}", p.pattern, p.objects.len()))
+            .map(|p| format!("{} {}", name(&p.pattern), p.objects.len()))
             .collect();
         let total: std::collections::BTreeSet<&String> =
             ignored.iter().flat_map(|p| &p.objects).collect();
@@ -112,7 +112,7 @@ pub fn human(r: &DriftReport) -> String {
             }
         }
     }
-    let outside = outside_lines(r);
+    let outside = outside_lines(r, |n| n.to_string());
     if !outside.is_empty() {
         s.push_str("outside the managed scope (not drift):\n");
         for l in outside {
@@ -120,6 +120,23 @@ pub fn human(r: &DriftReport) -> String {
         }
     }
     s
+}
+
+/// `text` as inline code, with a fence longer than any run of backticks in it.
+fn code_span(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn cell(text: &str) -> String {
@@ -150,7 +167,7 @@ pub fn markdown(r: &DriftReport) -> String {
                     "| {} | `{}` | {} | {} |",
                     f.kind.as_str(),
                     f.code.as_str(),
-                    cell(&f.object),
+                    cell(&code_span(&f.object)),
                     cell(&f.detail)
                 );
             }
@@ -164,7 +181,7 @@ pub fn markdown(r: &DriftReport) -> String {
             );
         }
     }
-    let outside = outside_lines(r);
+    let outside = outside_lines(r, code_span);
     if !outside.is_empty() {
         s.push_str("\n#### Outside the managed scope (not drift)\n\n");
         for l in outside {

@@ -158,3 +158,42 @@ fn codes_are_unique_and_documented() {
         assert!(!family.is_empty() && !what.is_empty());
     }
 }
+
+#[test]
+fn markdown_quotes_names_and_keeps_tables_whole() {
+    let from = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| {
+            t.column("a", "integer").column("a|b", "text")
+        })
+        .build();
+    let to = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| t.column("a", "integer"))
+        .build();
+    let p = plan(&from, &to);
+    let mut ignored = Ignored::default();
+    ignored.by_pattern.insert(
+        crate::introspect::ignore::NamePattern::new("*._prisma_migrations"),
+        ["table public._prisma_migrations".to_string()].into(),
+    );
+    let r = report("db", &p, &from, &to, &ignored, vec![]);
+    let md = markdown(&r);
+    assert!(
+        md.contains("| unexpected | `column.unexpected` | `column public.t.\"a\\|b\"` | in the database, not declared |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- ignored: 1 object (`*._prisma_migrations` 1)"),
+        "{md}"
+    );
+    let text = human(&r);
+    assert!(
+        text.starts_with("db: drift, 1 finding (1 unexpected)\nunexpected:\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      ALTER TABLE public.t DROP COLUMN \"a|b\";\n"),
+        "{text}"
+    );
+}
