@@ -6,6 +6,7 @@
 use super::code::{self, Code, Family, Kind};
 use crate::catalog::{Catalog, Column, Function, Ident, ObjectId, QualName};
 use crate::plan::{Action, Step};
+use std::collections::BTreeSet;
 
 /// Where a step is reported: the object of its finding, the code, and a detail when the
 /// catalogs say more than the step's reason.
@@ -16,8 +17,14 @@ pub(crate) struct Class {
     pub detail: Option<String>,
 }
 
-/// Classify `step` of the plan from `live` to `want`.
-pub(crate) fn classify(step: &Step, live: &Catalog, want: &Catalog) -> Class {
+/// Classify `step` of the plan from `live` to `want`; `renamed` holds the objects the plan
+/// renames (their other steps, such as a comment, belong to the rename).
+pub(crate) fn classify(
+    step: &Step,
+    live: &Catalog,
+    want: &Catalog,
+    renamed: &BTreeSet<ObjectId>,
+) -> Class {
     let id = &step.object;
     for a in ancestors(id, live, want) {
         if let Some(kind) = one_sided(&a, live, want) {
@@ -28,7 +35,7 @@ pub(crate) fn classify(step: &Step, live: &Catalog, want: &Catalog) -> Class {
             };
         }
     }
-    if step.action == Action::Rename {
+    if step.action == Action::Rename || renamed.contains(id) {
         return at(id, Code::ObjectRenamed, None);
     }
     if let Some(kind) = one_sided(id, live, want) {

@@ -19,9 +19,10 @@ use crate::conn::ConnTarget;
 use crate::introspect::ignore::{Ignore, Ignored};
 use crate::introspect::outside::{outside_scope, OutsideSchema};
 use crate::introspect::{self, Scope};
-use crate::plan::{self, Plan, PlanOptions};
+use crate::plan::{self, Action, Plan, PlanOptions};
 use crate::workflow::{self, Desired, Error};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// Version of the drift report's JSON shape (`drift --format json`, and each service's
 /// `drift` in a fleet report), documented in `docs/drift.md`. 1 was the shape without this
@@ -105,8 +106,14 @@ pub fn plan_options() -> PlanOptions {
 pub fn findings(plan: &Plan, live: &Catalog, want: &Catalog) -> Vec<Finding> {
     let mut out: Vec<(ObjectId, Finding)> = Vec::new();
     let mut details: Vec<Vec<String>> = Vec::new();
+    let renamed: BTreeSet<ObjectId> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Rename)
+        .map(|s| s.object.clone())
+        .collect();
     for (i, step) in plan.steps.iter().enumerate() {
-        let class = classify::classify(step, live, want);
+        let class = classify::classify(step, live, want, &renamed);
         let sql = format!("{};", step.sql);
         let at = out
             .iter()

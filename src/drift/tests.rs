@@ -197,3 +197,39 @@ fn markdown_quotes_names_and_keeps_tables_whole() {
         "{text}"
     );
 }
+
+#[test]
+fn a_renamed_index_is_one_finding_with_its_comment() {
+    let from = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| t.column("a", "integer"))
+        .index(
+            "public.old_idx",
+            "public.t",
+            "CREATE INDEX ON public.t USING btree (a)",
+        )
+        .build();
+    let to = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| t.column("a", "integer"))
+        .index(
+            "public.new_idx",
+            "public.t",
+            "CREATE INDEX ON public.t USING btree (a)",
+        )
+        .edit(|c| {
+            if let Some(i) = c.indexes.get_mut(&qn("public.new_idx")) {
+                i.comment = Some("kept".into());
+            }
+        })
+        .build();
+    let p = plan(&from, &to);
+    let f = findings(&p, &from, &to);
+    assert_partition(&p, &f);
+    let got: Vec<(&str, &str)> = f
+        .iter()
+        .map(|f| (f.code.as_str(), f.object.as_str()))
+        .collect();
+    assert_eq!(got, [("object.renamed", "index public.new_idx")], "{f:#?}");
+    assert_eq!(f[0].steps.len(), 2, "the rename and the comment: {f:#?}");
+}
