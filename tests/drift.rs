@@ -515,9 +515,83 @@ fn whole_objects_and_every_step(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
+const TIMESCALE: &str = "\
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+CREATE TABLE public.metrics (at timestamptz NOT NULL, v double precision);
+SELECT create_hypertable('public.metrics', by_range('at', INTERVAL '7 days'));
+SELECT add_retention_policy('public.metrics', drop_after => INTERVAL '30 days');
+CREATE TABLE public.events (at timestamptz NOT NULL, kind text);
+SELECT create_hypertable('public.events', by_range('at', INTERVAL '1 day'));
+";
+
+/// TimescaleDB: a removed retention policy is `timescale_policy.missing`; a dropped
+/// hypertable is one `table.missing` whose fix makes it a hypertable again.
+fn timescale_objects(h: &Harness) -> Result<(), Failed> {
+    if !h.timescaledb {
+        println!(
+            "timescaledb: SKIPPED the drift case against the real extension: TimescaleDB is not \
+             installed for this server, or SCHEMADIFF_NO_TIMESCALEDB is set"
+        );
+        return Ok(());
+    }
+    let rt = support::runtime();
+    let db = rt.block_on(h.fresh_db("timescale"));
+    let dir = tempfile::tempdir()?;
+    std::fs::write(dir.path().join("schema.sql"), TIMESCALE)?;
+    rt.block_on(async {
+        let c = db.connect().await.map_err(|e| e.to_string())?;
+        c.batch_execute(TIMESCALE)
+            .await
+            .map_err(|e| schemadiff::conn::describe_error(&e))?;
+        c.batch_execute(
+            "SELECT remove_retention_policy('public.metrics'); DROP TABLE public.events;",
+        )
+        .await
+        .map_err(|e| schemadiff::conn::describe_error(&e))
+    })?;
+    let url = h.cluster.url(&db.dbname());
+    let schema = dir.path().join("schema.sql");
+    let schema = schema.to_str().expect("utf-8 path");
+    let r = schemadiff(
+        dir.path(),
+        &[
+            "drift", "--url", &url, "--schema", schema, "--format", "json",
+        ],
+        &[],
+    );
+    check(r.code == 2, "drift exits 2", &r)?;
+    let v = json(&r)?;
+    let got: Vec<String> = codes(&v).into_iter().map(|(c, _)| c).collect();
+    check(
+        got == ["table.missing", "timescale_policy.missing"],
+        &format!("codes: {got:?}"),
+        &r,
+    )?;
+    check(
+        v["findings"][0]["object"] == "table public.events"
+            && v["findings"][0]["fix"]
+                .as_str()
+                .is_some_and(|f| f.contains("create_hypertable")),
+        "the dropped hypertable is one finding that makes it a hypertable again",
+        &r,
+    )?;
+    check(
+        v["findings"][1]["object"]
+            .as_str()
+            .is_some_and(|o| o.contains("public.metrics"))
+            && v["findings"][1]["fix"]
+                .as_str()
+                .is_some_and(|f| f.contains("add_retention_policy")),
+        "the retention policy is missing on metrics",
+        &r,
+    )?;
+    rt.block_on(h.drop_db(&db));
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
-    let harness = Arc::new(Harness::start());
+    let harness = Arc::new(Harness::start_timescale());
     let h = |f: fn(&Harness) -> Result<(), Failed>| {
         let h = harness.clone();
         move || f(&h)
@@ -528,6 +602,7 @@ fn main() {
             "whole_objects_and_every_step",
             h(whole_objects_and_every_step),
         ),
+        Trial::test("timescale_objects", h(timescale_objects)),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);

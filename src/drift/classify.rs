@@ -229,7 +229,8 @@ fn relation(cat: &Catalog, name: &QualName) -> Option<ObjectId> {
 }
 
 /// What `id` belongs to, outermost first: its schema, then the relation of a column,
-/// constraint, trigger, policy or index, or the table that owns a sequence.
+/// constraint, trigger, policy or index, the table that owns a sequence, or the relation
+/// of a TimescaleDB object or a partition attachment.
 fn ancestors(id: &ObjectId, live: &Catalog, want: &Catalog) -> Vec<ObjectId> {
     let either = |n: &QualName| {
         relation(want, n)
@@ -240,10 +241,24 @@ fn ancestors(id: &ObjectId, live: &Catalog, want: &Catalog) -> Vec<ObjectId> {
         name: n.schema.clone(),
     };
     match id {
-        ObjectId::Schema { .. }
-        | ObjectId::Extension { .. }
-        | ObjectId::EventTrigger { .. }
-        | ObjectId::Other { .. } => vec![],
+        ObjectId::Schema { .. } | ObjectId::Extension { .. } | ObjectId::EventTrigger { .. } => {
+            vec![]
+        }
+        ObjectId::Other { kind, identity } => {
+            let rel = match kind.as_str() {
+                "hypertable"
+                | "timescaledb compression"
+                | "timescaledb decompressed chunks"
+                | "partition attachment"
+                | "continuous aggregate refresh" => QualName::parse(identity),
+                "timescaledb policy" => identity
+                    .split_once(" on ")
+                    .and_then(|(_, rel)| QualName::parse(rel)),
+                _ => None,
+            };
+            rel.map(|r| vec![schema(&r), either(&r)])
+                .unwrap_or_default()
+        }
         ObjectId::Type { name }
         | ObjectId::Table { name }
         | ObjectId::View { name }
