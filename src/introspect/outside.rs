@@ -18,7 +18,8 @@ pub struct OutsideSchema {
 }
 
 /// The non-system schemas of the database `client` is connected to that are not among
-/// `managed`. Empty when `managed` is `None` (every user schema is managed then).
+/// `managed` and hold objects (an empty `public` says nothing). Empty when `managed` is
+/// `None` (every user schema is managed then).
 pub async fn outside_scope(
     client: &Client,
     managed: Option<&[String]>,
@@ -56,5 +57,6 @@ pub async fn outside_scope(
             last.objects.insert(kind, count);
         }
     }
+    out.retain(|o| !o.objects.is_empty());
     Ok(out)
 }
