@@ -1,7 +1,7 @@
 //! Drift through the real binary against a real PostgreSQL: each category of finding made
 //! by a real manual change, security findings first, stable codes (an insta snapshot of
-//! the JSON), what lies outside the managed scope reported apart, and exit statuses in
-//! single and fleet mode.
+//! the JSON), what lies outside the managed scope reported apart, exit statuses in single
+//! and fleet mode, TimescaleDB objects, and no false findings on the example schemas.
 
 mod support;
 
@@ -589,6 +589,59 @@ fn timescale_objects(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
+/// The example systems: applied to an empty database, they show no drift (no false
+/// findings from hypertables, policies, continuous aggregates, grants or owners).
+fn examples_apply_then_no_drift(h: &Harness) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec!["schema/predicthealth"];
+    if h.timescaledb {
+        dirs.extend(["schema/austa/health_journey", "schema/capsule/monitor"]);
+    } else {
+        println!(
+            "timescaledb: SKIPPED the drift check of the TimescaleDB example schemas: \
+             TimescaleDB is not installed for this server, or SCHEMADIFF_NO_TIMESCALEDB is set"
+        );
+    }
+    let rt = support::runtime();
+    for dir in dirs {
+        let db = rt.block_on(h.fresh_db(dir));
+        let url = h.cluster.url(&db.dbname());
+        let schema = root.join(dir);
+        let schema = schema.to_str().expect("utf-8 path");
+        let r = schemadiff(
+            root,
+            &[
+                "apply",
+                "--url",
+                &url,
+                "--schema",
+                schema,
+                "--auto-approve",
+                "--allow-hazards",
+                "all",
+            ],
+            &[],
+        );
+        check(r.code == 0, &format!("apply {dir}"), &r)?;
+        let r = schemadiff(
+            root,
+            &[
+                "drift", "--url", &url, "--schema", schema, "--format", "json",
+            ],
+            &[],
+        );
+        check(r.code == 0, &format!("no drift in {dir} after apply"), &r)?;
+        let v = json(&r)?;
+        check(
+            v["drift"] == false && v["summary"]["findings"] == 0,
+            &format!("{dir}: a clean report"),
+            &r,
+        )?;
+        rt.block_on(h.drop_db(&db));
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start_timescale());
@@ -603,6 +656,10 @@ fn main() {
             h(whole_objects_and_every_step),
         ),
         Trial::test("timescale_objects", h(timescale_objects)),
+        Trial::test(
+            "examples_apply_then_no_drift",
+            h(examples_apply_then_no_drift),
+        ),
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);
