@@ -39,7 +39,16 @@ pub(crate) fn classify(
         return at(id, Code::ObjectRenamed, None);
     }
     if let Some(kind) = one_sided(id, live, want) {
-        return at(id, family(id).of(kind), Some(side_detail(kind)));
+        let side = side_detail(kind);
+        let shown = match kind {
+            Kind::Missing => definition(want, id),
+            _ => definition(live, id),
+        };
+        let detail = match shown {
+            Some(d) => format!("{side}: {d}"),
+            None => side,
+        };
+        return at(id, family(id).of(kind), Some(detail));
     }
     if let Some(c) = security(step, live, want) {
         return c;
@@ -74,10 +83,59 @@ pub(crate) fn classify(
                     Code::IndexInvalid,
                     Some("INVALID (left by a failed concurrent build)".into()),
                 ),
+                (Some(l), Some(w)) if l.definition != w.definition => at(
+                    id,
+                    Code::IndexChanged,
+                    Some(format!("{}, declared {}", l.definition, w.definition)),
+                ),
                 _ => at(id, Code::IndexChanged, None),
             }
         }
+        ObjectId::Constraint { table, name } => {
+            let con = |c: &Catalog| {
+                c.tables
+                    .get(table)
+                    .and_then(|t| t.constraints.get(name))
+                    .cloned()
+            };
+            match (con(live), con(want)) {
+                (Some(l), Some(w)) if l.definition != w.definition => at(
+                    id,
+                    Code::ConstraintChanged,
+                    Some(format!("{}, declared {}", l.definition, w.definition)),
+                ),
+                (Some(l), Some(w)) if l.validated != w.validated => at(
+                    id,
+                    Code::ConstraintChanged,
+                    Some(if l.validated {
+                        "validated, declared NOT VALID".into()
+                    } else {
+                        "NOT VALID, declared validated".into()
+                    }),
+                ),
+                _ => at(id, Code::ConstraintChanged, None),
+            }
+        }
         _ => at(id, family(id).changed, None),
+    }
+}
+
+/// A short definition of `id` in `cat` for the detail of a missing or unexpected object:
+/// a column's type, an index's or a constraint's definition.
+fn definition(cat: &Catalog, id: &ObjectId) -> Option<String> {
+    match id {
+        ObjectId::Column { table, column } => cat
+            .tables
+            .get(table)
+            .and_then(|t| t.column(column))
+            .map(|c| c.data_type.clone()),
+        ObjectId::Index { name } => cat.indexes.get(name).map(|i| i.definition.clone()),
+        ObjectId::Constraint { table, name } => cat
+            .tables
+            .get(table)
+            .and_then(|t| t.constraints.get(name))
+            .map(|c| c.definition.clone()),
+        _ => None,
     }
 }
 

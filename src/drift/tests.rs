@@ -180,7 +180,7 @@ fn markdown_quotes_names_and_keeps_tables_whole() {
     let r = report("db", &p, &from, &to, &ignored, vec![]);
     let md = markdown(&r);
     assert!(
-        md.contains("| unexpected | `column.unexpected` | `column public.t.\"a\\|b\"` | in the database, not declared |"),
+        md.contains("| unexpected | `column.unexpected` | `column public.t.\"a\\|b\"` | in the database, not declared: text |"),
         "{md}"
     );
     assert!(
