@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod conn;
 pub mod diff;
+pub mod drift;
 pub mod embedded;
 pub mod introspect;
 pub mod order;

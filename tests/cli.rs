@@ -263,7 +263,8 @@ fn example_end_to_end(h: &Harness) -> Result<(), Failed> {
     check(r.code == 2, "drift exits 2", &r)?;
     let report: serde_json::Value = serde_json::from_str(&r.stdout)?;
     check(
-        report["findings"][0]["code"] == "unexpected"
+        report["findings"][0]["kind"] == "unexpected"
+            && report["findings"][0]["code"] == "column.unexpected"
             && report["findings"][0]["object"]
                 .as_str()
                 .is_some_and(|o| o.contains("pager")),

@@ -326,7 +326,8 @@ fn converge_edit_and_drift(h: &Harness) -> Result<(), Failed> {
     let findings = &service(&v, "shop")["drift"]["findings"];
     check(
         findings.as_array().map(|a| a.len()) == Some(1)
-            && findings[0]["code"] == "unexpected"
+            && findings[0]["kind"] == "unexpected"
+            && findings[0]["code"] == "column.unexpected"
             && findings[0]["object"]
                 .as_str()
                 .is_some_and(|o| o.contains("extra")),

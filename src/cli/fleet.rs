@@ -4,12 +4,13 @@
 
 use super::apply::ApplyArgs;
 use super::args::{PlanFormat, ReportFormat, TargetArgs};
-use super::drift::{self, DriftArgs, DriftReport};
+use super::drift::DriftArgs;
 use super::plan::PlanArgs;
 use super::{Exit, Output};
 use crate::apply::ApplyReport;
 use crate::config::{Config, Service};
 use crate::conn::ConnTarget;
+use crate::drift::{self, DriftReport};
 use crate::plan::{Plan, PlanOptions};
 use crate::render::{self, Format, Style};
 use crate::workflow::{self, Desired, DevChoice, Error};
@@ -26,7 +27,7 @@ mod extensions;
 /// What one service produced.
 enum Done {
     Planned(Plan),
-    Drift(DriftReport, Plan),
+    Drift(DriftReport),
     Applied(Plan, ApplyReport),
     DryRun(workflow::DryRun),
     /// Not run: its desired files create an extension its server lacks
@@ -37,7 +38,8 @@ enum Done {
 impl Done {
     fn changes(&self) -> bool {
         match self {
-            Done::Planned(p) | Done::Drift(_, p) | Done::Applied(p, _) => !p.is_empty(),
+            Done::Planned(p) | Done::Applied(p, _) => !p.is_empty(),
+            Done::Drift(r) => r.drift,
             Done::DryRun(d) => !d.plan.is_empty(),
             Done::Skipped(_) => false,
         }
@@ -300,9 +302,9 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
 pub(super) async fn drift(args: &DriftArgs, out: &mut Output) -> Result<Exit, Error> {
     let resolved = jobs(&args.target)?;
     let entries = run_all(resolved, &args.target, out, |job| async move {
-        let result = workflow::plan_target(&job.target, &job.desired, &drift::plan_options())
+        let result = drift::drift_target(&job.target, &job.desired)
             .await
-            .map(|p| Done::Drift(drift::report(&job.target.shown, &p.plan), p.plan));
+            .map(Done::Drift);
         Entry {
             name: job.service.name,
             target: Some(job.target.shown),
@@ -445,7 +447,7 @@ fn json_report(entries: &[Entry]) -> String {
             match &e.result {
                 Err(err) => v["error"] = error_json(err),
                 Ok(Done::Planned(p)) => v["plan"] = serde_json::to_value(p).expect("plan"),
-                Ok(Done::Drift(r, _)) => v["drift"] = serde_json::to_value(r).expect("report"),
+                Ok(Done::Drift(r)) => v["drift"] = serde_json::to_value(r).expect("report"),
                 Ok(Done::Applied(p, r)) => {
                     v["plan"] = serde_json::to_value(p).expect("plan");
                     v["apply"] = serde_json::to_value(r).expect("report");
@@ -460,7 +462,7 @@ fn json_report(entries: &[Entry]) -> String {
         })
         .collect();
     let count = |s: &str| entries.iter().filter(|e| status(&e.result) == s).count();
-    let doc = json!({
+    let mut doc = json!({
         "services": services,
         "summary": {
             "services": entries.len(),
@@ -470,9 +472,25 @@ fn json_report(entries: &[Entry]) -> String {
             "errors": count("error"),
         },
     });
+    if let Some(n) = drift_findings(entries) {
+        doc["summary"]["findings"] = json!(n);
+    }
     let mut s = serde_json::to_string_pretty(&doc).expect("serializable");
     s.push('\n');
     s
+}
+
+/// The number of drift findings over the services that reported drift, when the run is a
+/// drift run.
+fn drift_findings(entries: &[Entry]) -> Option<usize> {
+    let reports: Vec<&DriftReport> = entries
+        .iter()
+        .filter_map(|e| match &e.result {
+            Ok(Done::Drift(r)) => Some(r),
+            _ => None,
+        })
+        .collect();
+    (!reports.is_empty()).then(|| reports.iter().map(|r| r.findings.len()).sum())
 }
 
 fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
@@ -494,7 +512,7 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
                 _ => s.push_str(&format!("error: {}", diagnostic_text(err))),
             },
             Ok(Done::Planned(p)) => s.push_str(&render::render(p, &title, format, style)),
-            Ok(Done::Drift(r, _)) => s.push_str(&match format {
+            Ok(Done::Drift(r)) => s.push_str(&match format {
                 Format::Markdown => drift::markdown(r),
                 _ => drift::human(r),
             }),

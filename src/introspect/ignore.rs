@@ -2,13 +2,15 @@
 //! `*.flyway_schema_history`, `audit.log_*`) whose objects are taken out of a catalog right
 //! after it is read, so that neither side of a diff ever mentions them.
 
-use crate::catalog::{Catalog, ObjectId, QualName};
-use std::collections::BTreeSet;
+use crate::catalog::{Catalog, ObjectId, QualName, Unmanaged};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A glob over the unquoted qualified name `schema.name`: `*` matches any run of
 /// characters, `?` one character; everything else matches itself (case-sensitively, as
 /// PostgreSQL names are).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 pub struct NamePattern(pub String);
 
 impl NamePattern {
@@ -98,10 +100,47 @@ impl Ignore {
 
     /// Remove every hidden object from `catalog`: relations with their indexes, triggers,
     /// policies, row security and privileges; sequences (also those owned by a hidden
-    /// table), types, views and routines; and the dependencies that mention any of them.
-    pub fn filter(&self, catalog: &mut Catalog) {
+    /// table), types, views and routines; unmanaged objects of a hidden name (a rule or a
+    /// trigger by its table's); and the dependencies that mention any of them. Returns what
+    /// each pattern matched.
+    pub fn filter(&self, catalog: &mut Catalog) -> Ignored {
+        let mut ignored = Ignored {
+            by_pattern: self
+                .patterns
+                .iter()
+                .map(|p| (p.clone(), BTreeSet::new()))
+                .collect(),
+        };
         if self.is_empty() {
-            return;
+            return ignored;
+        }
+        let mut note = |kind: &str, name: &QualName, shown: String| {
+            for (p, seen) in ignored.by_pattern.iter_mut() {
+                if p.matches(name) {
+                    seen.insert(format!("{kind} {shown}"));
+                }
+            }
+        };
+        for (kind, list) in [
+            ("table", names(&catalog.tables)),
+            ("sequence", names(&catalog.sequences)),
+            ("type", names(&catalog.enums)),
+            ("type", names(&catalog.domains)),
+            ("type", names(&catalog.composites)),
+            ("view", names(&catalog.views)),
+            ("materialized view", names(&catalog.materialized_views)),
+        ] {
+            for n in list {
+                note(kind, &n, n.to_string());
+            }
+        }
+        for f in catalog.all_functions() {
+            note("function", &f.name, format!("{}({})", f.name, f.args));
+        }
+        for u in &catalog.unmanaged {
+            if let Some(n) = unmanaged_name(u) {
+                note(&u.kind, &n, u.identity.clone());
+            }
         }
         let hidden_table = |name: &QualName| self.hides(name);
         catalog.tables.retain(|n, _| !hidden_table(n));
@@ -121,6 +160,9 @@ impl Ignore {
         catalog.policies.retain(|t, _| !hidden_table(t));
         catalog.row_security.retain(|t, _| !hidden_table(t));
         catalog
+            .unmanaged
+            .retain(|u| !unmanaged_name(u).is_some_and(|n| self.hides(&n)));
+        catalog
             .timescale
             .hypertables
             .retain(|t, _| !hidden_table(t));
@@ -136,6 +178,81 @@ impl Ignore {
         for deps in catalog.depends.values_mut() {
             deps.retain(|d| !self.hides_object(d));
         }
+        ignored
+    }
+}
+
+fn names<T>(m: &BTreeMap<QualName, T>) -> Vec<QualName> {
+    m.keys().cloned().collect()
+}
+
+/// What [`Ignore::filter`] took out of one catalog: for each pattern (also those that
+/// matched nothing), the objects it matched by name, as `kind name` (tables, sequences,
+/// types, views, routines and unmanaged objects; not the indexes, triggers or grants that
+/// went with them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Ignored {
+    pub by_pattern: BTreeMap<NamePattern, BTreeSet<String>>,
+}
+
+impl Ignored {
+    /// How many distinct objects the patterns matched.
+    pub fn count(&self) -> usize {
+        self.by_pattern
+            .values()
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+}
+
+/// The qualified name an ignore pattern is matched against for an unmanaged object, read
+/// from its `pg_identify_object` identity: the object's own `schema.name` (`public.ft`,
+/// `public.f(integer)`, `public.ops USING btree`, `public.t.col`), or the table's for a
+/// rule or trigger (`r on public.t`) and the child's for inheritance (`public.c inherits
+/// public.p`). `None` for objects in no schema (publications).
+pub fn unmanaged_name(u: &Unmanaged) -> Option<QualName> {
+    if u.kind == "publication" {
+        return None;
+    }
+    let text = u.identity.as_str();
+    let rest = match u.kind.as_str() {
+        "rule" | "trigger" => {
+            let (_, after) = ident(text)?;
+            after.strip_prefix(" on ")?
+        }
+        _ => text,
+    };
+    let (schema, after) = ident(rest)?;
+    let after = after.strip_prefix('.')?;
+    let (name, _) = ident(after)?;
+    Some(QualName::new(schema, name))
+}
+
+/// One identifier at the start of `text` (double-quoted, or bare up to `.`, `(`, or a
+/// space), unquoted, and the text after it.
+fn ident(text: &str) -> Option<(String, &str)> {
+    if let Some(rest) = text.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                if matches!(chars.peek(), Some((_, '"'))) {
+                    chars.next();
+                    out.push('"');
+                } else {
+                    return Some((out, &rest[i + 1..]));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        None
+    } else {
+        let end = text
+            .find(|c: char| c == '.' || c == '(' || c.is_whitespace())
+            .unwrap_or(text.len());
+        (end > 0).then(|| (text[..end].to_string(), &text[end..]))
     }
 }
 
@@ -179,5 +296,63 @@ mod tests {
         let indexes: Vec<String> = c.indexes.keys().map(|n| n.to_string()).collect();
         assert_eq!(tables, ["public.kept"]);
         assert_eq!(indexes, ["public.kept_idx"]);
+    }
+
+    #[test]
+    fn unmanaged_objects_are_matched_by_their_table_or_own_name() {
+        let u = |kind: &str, identity: &str| Unmanaged {
+            kind: kind.into(),
+            identity: identity.into(),
+        };
+        let name = |kind: &str, identity: &str| unmanaged_name(&u(kind, identity));
+        assert_eq!(
+            name("foreign table", "public.ft"),
+            Some(QualName::new("public", "ft"))
+        );
+        assert_eq!(
+            name("trigger", "\"On t\" on \"My S\".\"T.x\""),
+            Some(QualName::new("My S", "T.x"))
+        );
+        assert_eq!(
+            name("rule", "r on public.t"),
+            Some(QualName::new("public", "t"))
+        );
+        assert_eq!(
+            name("table inheritance", "public.c inherits public.p"),
+            Some(QualName::new("public", "c"))
+        );
+        assert_eq!(
+            name("function", "public.f(integer)"),
+            Some(QualName::new("public", "f"))
+        );
+        assert_eq!(
+            name("operator class", "public.ops USING btree"),
+            Some(QualName::new("public", "ops"))
+        );
+        assert_eq!(name("publication", "pub"), None);
+
+        let mut c = CatalogBuilder::new().schema("public").build();
+        c.unmanaged.insert(u("foreign table", "public.legacy_ft"));
+        c.unmanaged.insert(u("rule", "r on public.legacy_t"));
+        c.unmanaged.insert(u("foreign table", "public.kept_ft"));
+        let ignore = Ignore {
+            patterns: [NamePattern::new("public.legacy_*"), NamePattern::new("x.*")]
+                .into_iter()
+                .collect(),
+        };
+        let ignored = ignore.filter(&mut c);
+        let left: Vec<&str> = c.unmanaged.iter().map(|u| u.identity.as_str()).collect();
+        assert_eq!(left, ["public.kept_ft"]);
+        assert_eq!(ignored.count(), 2);
+        assert_eq!(
+            ignored.by_pattern[&NamePattern::new("public.legacy_*")]
+                .iter()
+                .collect::<Vec<_>>(),
+            [
+                "foreign table public.legacy_ft",
+                "rule r on public.legacy_t"
+            ]
+        );
+        assert!(ignored.by_pattern[&NamePattern::new("x.*")].is_empty());
     }
 }

@@ -11,6 +11,7 @@ pub mod canon;
 mod depends;
 pub mod ignore;
 pub mod names;
+pub mod outside;
 mod partitions;
 mod queries;
 
