@@ -1,0 +1,267 @@
+//! The guided rebuild of an enum whose labels are removed or reordered while columns use
+//! it (PostgreSQL can only add and rename labels in place):
+//!
+//! 1. a guard (`DO` block) that counts, per table, column and removed label, the rows that
+//!    still use one, and raises an error listing them (nothing has changed yet);
+//! 2. `ALTER TYPE s.t RENAME TO t__schemadiff_old`;
+//! 3. `CREATE TYPE s.t AS ENUM (...)` with the desired labels;
+//! 4. per column, `ALTER TABLE ... ALTER COLUMN c TYPE s.t USING c::text::s.t` (arrays
+//!    `s.t[]`; defaults dropped around it, checks, indexes and views on it replaced);
+//! 5. `DROP TYPE s.t__schemadiff_old`.
+//!
+//! Steps 3 to 5 are the ordinary plan once the live catalog reads the old type under its
+//! aside name; this module plans 1 and 2 and renames the type in the live catalog.
+
+use super::build::{unsupported, Draft, Phase, PlanError};
+use super::deps::type_name;
+use super::rename::{apply, Rename};
+use super::{Action, Budget, Hazard};
+use crate::catalog::{quote_literal, Catalog, Ident, ObjectId, QualName};
+
+/// The suffix of the aside name of a rebuilt enum.
+const ASIDE: &str = "__schemadiff_old";
+
+/// `t__schemadiff_old`, cut to fit PostgreSQL's 63-byte names.
+fn aside_name(name: &Ident) -> Ident {
+    let mut base = name.as_str().to_string();
+    while base.len() + ASIDE.len() > 63 {
+        base.pop();
+    }
+    Ident(format!("{base}{ASIDE}"))
+}
+
+/// Plan the guard and the rename aside of every enum of `cat` (the live catalog, read
+/// under the declared renames) that `to` changes in a way `ADD VALUE` cannot, and that
+/// table columns use; `cat` then reads each under its aside name.
+pub(crate) fn prepare(
+    cat: &mut Catalog,
+    to: &Catalog,
+    drafts: &mut Vec<Draft>,
+) -> Result<(), PlanError> {
+    let rebuilt: Vec<(QualName, Vec<String>)> = cat
+        .enums
+        .iter()
+        .filter_map(|(name, live)| {
+            let want = to.enums.get(name)?;
+            let mut it = want.labels.iter();
+            let in_place = live.labels.iter().all(|l| it.any(|w| w == l));
+            (!in_place).then(|| {
+                let removed = live
+                    .labels
+                    .iter()
+                    .filter(|l| !want.labels.contains(l))
+                    .cloned()
+                    .collect();
+                (name.clone(), removed)
+            })
+        })
+        .collect();
+    for (name, removed) in rebuilt {
+        let columns = columns_of(cat, &name);
+        if columns.is_empty() {
+            continue; // nothing uses it: dropped and created again (types.rs)
+        }
+        refuse_other_users(cat, &name)?;
+        let id = ObjectId::Type { name: name.clone() };
+        let guard_id = ObjectId::Other {
+            kind: "enum guard".into(),
+            identity: name.to_string(),
+        };
+        let mut needs: Vec<ObjectId> = vec![id.clone()];
+        if !removed.is_empty() {
+            needs.push(guard_id.clone());
+            drafts.push(
+                Draft::new(
+                    Phase::CreateType,
+                    guard_id.clone(),
+                    Action::Alter,
+                    guard_sql(&name, &columns, &removed),
+                    format!(
+                        "labels {} of {name} removed: refuse while rows use them",
+                        listed(&removed)
+                    ),
+                )
+                .budget(Budget::Validation)
+                .hazard(
+                    Hazard::DataDependent,
+                    format!(
+                        "fails, before anything changes, when rows still use {}",
+                        listed(&removed)
+                    ),
+                )
+                .creates([guard_id.clone()])
+                .needs(columns.iter().map(|c| ObjectId::Column {
+                    table: c.table.clone(),
+                    column: c.column.clone(),
+                }))
+                .needs([id.clone()]),
+            );
+        }
+        let aside = aside_name(&name.name);
+        let aside_q = QualName {
+            schema: name.schema.clone(),
+            name: aside.clone(),
+        };
+        let what = if removed.is_empty() {
+            "labels reordered".to_string()
+        } else {
+            format!("labels {} removed", listed(&removed))
+        };
+        let tables: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{}.{}", c.table, c.column))
+            .collect();
+        drafts.push(
+            Draft::new(
+                Phase::Rename,
+                ObjectId::Type {
+                    name: aside_q.clone(),
+                },
+                Action::Rename,
+                format!("ALTER TYPE {name} RENAME TO {aside}"),
+                format!("{what}: the old type steps aside, its columns move to a new {name}"),
+            )
+            .hazard_if(
+                !removed.is_empty(),
+                Hazard::DataLoss,
+                format!("{} can no longer be stored in {}", listed(&removed), tables.join(", ")),
+            )
+            .hazard(
+                Hazard::TableRewrite,
+                format!("{} are rewritten to the new type", tables.join(", ")),
+            )
+            .hazard(
+                Hazard::AccessExclusiveLock,
+                "the tables using the type are locked until the plan's transaction ends",
+            )
+            .hazard(
+                Hazard::BackwardIncompatible,
+                format!("clients that use {} break", listed(&removed)),
+            )
+            .creates([ObjectId::Type {
+                name: aside_q.clone(),
+            }])
+            .drops([id.clone()])
+            .claims([type_name(&aside_q)])
+            .frees([type_name(&name)])
+            .needs(needs),
+        );
+        apply(
+            cat,
+            &Rename::Type {
+                from: name.clone(),
+                to: aside,
+            },
+        );
+    }
+    Ok(())
+}
+
+fn listed(labels: &[String]) -> String {
+    labels
+        .iter()
+        .map(|l| quote_literal(l))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A table column of the enum type (or an array of it).
+struct Use {
+    table: QualName,
+    column: Ident,
+    array: bool,
+}
+
+fn columns_of(cat: &Catalog, name: &QualName) -> Vec<Use> {
+    let plain = name.to_string();
+    let array = format!("{plain}[]");
+    let mut out = Vec::new();
+    for t in cat.tables.values() {
+        for c in &t.columns {
+            if c.data_type == plain || c.data_type == array {
+                out.push(Use {
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                    array: c.data_type == array,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Domains, composite types and routine signatures over the type would have to move to the
+/// new type too: not planned, refused with the way out.
+fn refuse_other_users(cat: &Catalog, name: &QualName) -> Result<(), PlanError> {
+    let q = name.to_string();
+    let mentions = |s: &str| s == q || s.trim_end_matches("[]") == q;
+    let mut users: Vec<String> = Vec::new();
+    users.extend(cat.domains.values().filter(|d| mentions(&d.base_type)).map(|d| format!("domain {}", d.name)));
+    users.extend(
+        cat.composites
+            .values()
+            .filter(|c| c.attributes.iter().any(|a| mentions(&a.data_type)))
+            .map(|c| format!("type {}", c.name)),
+    );
+    users.extend(
+        cat.all_functions()
+            .filter(|f| {
+                f.args.contains(&q) || f.result.as_deref().is_some_and(|r| r.contains(&q))
+            })
+            .map(|f| format!("function {}({})", f.name, f.args)),
+    );
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(unsupported(
+        format!("type {name}"),
+        format!(
+            "labels are removed or reordered, and {} use the type besides table columns",
+            users.join(", ")
+        ),
+        "the guided enum rebuild moves table columns only: move these to another type first (or drop them in one plan and create them in the next)",
+    ))
+}
+
+/// `DO $schemadiff$ ... $schemadiff$`: per column, the rows whose value (or array element)
+/// is a removed label, grouped by label; an error listing `table.column = 'label': N rows`
+/// when there are any.
+fn guard_sql(name: &QualName, columns: &[Use], removed: &[String]) -> String {
+    let labels = removed
+        .iter()
+        .map(|l| quote_literal(l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut body = String::new();
+    for c in columns {
+        let target = quote_literal(&format!("{}.{}", c.table, c.column));
+        let query = if c.array {
+            format!(
+                "SELECT u::text AS v, count(*) AS n FROM {} CROSS JOIN LATERAL unnest({}) AS u WHERE u::text IN ({labels}) GROUP BY 1 ORDER BY 1",
+                c.table, c.column
+            )
+        } else {
+            format!(
+                "SELECT {}::text AS v, count(*) AS n FROM {} WHERE {}::text IN ({labels}) GROUP BY 1 ORDER BY 1",
+                c.column, c.table, c.column
+            )
+        };
+        let unit = if c.array { "values" } else { "rows" };
+        body.push_str(&format!(
+            "  FOR r IN {query} LOOP\n    found := found || format(E'\\n  %s = %L: %s {unit}', {target}, r.v, r.n);\n  END LOOP;\n"
+        ));
+    }
+    let message = quote_literal(&format!(
+        "enum {name}: rows still use labels the desired schema removes (nothing was changed):"
+    ));
+    let hint = quote_literal(
+        "update or delete these rows (or keep the labels in the desired schema), then apply again",
+    );
+    let mut tag = "$schemadiff$".to_string();
+    while body.contains(&tag) || message.contains(&tag) {
+        tag.insert(tag.len() - 1, '_');
+    }
+    format!(
+        "DO {tag}\nDECLARE\n  r record;\n  found text := '';\nBEGIN\n{body}  IF found <> '' THEN\n    RAISE EXCEPTION USING MESSAGE = {message} || found, HINT = {hint};\n  END IF;\nEND\n{tag}"
+    )
+}

@@ -1,0 +1,550 @@
+//! Declared renames (`Catalog::renames` of the desired catalog): each one whose new name is
+//! absent from the live catalog and whose old name is present becomes one rename step, and
+//! the live catalog is then read under the new names (with the text PostgreSQL will print
+//! after the rename), so the diff plans only what else changed. A declaration that no longer
+//! applies (old name gone, new name already there) plans nothing and leaves a note.
+
+use super::build::{Draft, Phase, PlanError};
+use super::deps::{constraint_index_name, relation_name, type_name};
+use super::rename_text as text;
+use super::{Action, Hazard};
+use crate::catalog::{quote_literal, Catalog, Ident, ObjectId, QualName, RenameHint, RenameKind};
+use std::collections::BTreeMap;
+
+/// The live catalog under the declared names, the rename steps, and notes on declarations
+/// that planned nothing.
+pub(crate) struct Renamed {
+    pub catalog: Catalog,
+    pub drafts: Vec<Draft>,
+    pub notes: Vec<String>,
+}
+
+/// One applicable rename, resolved to full names.
+#[derive(Debug, Clone)]
+pub(crate) enum Rename {
+    Table { from: QualName, to: Ident },
+    Column { table: QualName, from: Ident, to: Ident },
+    Index { from: QualName, to: Ident },
+    Constraint { table: QualName, from: Ident, to: Ident },
+    Type { from: QualName, to: Ident },
+    EnumValue { ty: QualName, from: String, to: String },
+}
+
+/// Resolve the desired catalog's declared renames against `live`.
+pub(crate) fn prepare(live: &Catalog, to: &Catalog) -> Result<Renamed, PlanError> {
+    let mut cat = live.clone();
+    let mut drafts = Vec::new();
+    let mut notes = Vec::new();
+    let mut hints: Vec<&RenameHint> = to.renames.iter().collect();
+    // Outer objects first: a column names its table by the table's new name.
+    hints.sort_by_key(|h| match h.kind {
+        RenameKind::Type => 0,
+        RenameKind::EnumValue => 1,
+        RenameKind::Table => 2,
+        RenameKind::Column => 3,
+        RenameKind::Constraint => 4,
+        RenameKind::Index => 5,
+    });
+    for h in hints {
+        match resolve(&cat, to, h) {
+            Ok(r) => {
+                drafts.push(step(&cat, &r));
+                apply(&mut cat, &r);
+            }
+            Err(why) => notes.push(format!(
+                "{}: renamed-from {} ({} {}) planned nothing: {why}",
+                h.location,
+                h.from,
+                h.kind.as_str(),
+                h.name
+            )),
+        }
+    }
+    super::enum_rebuild::prepare(&mut cat, to, &mut drafts)?;
+    Ok(Renamed {
+        catalog: cat,
+        drafts,
+        notes,
+    })
+}
+
+/// The schema of a hint: its own, or the one schema where the desired catalog has the object.
+fn schema_of(h: &RenameHint, candidates: impl Iterator<Item = Ident>) -> Result<Ident, String> {
+    if let Some(s) = &h.schema {
+        return Ok(s.clone());
+    }
+    let mut found: Vec<Ident> = candidates.collect();
+    found.sort();
+    found.dedup();
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("the desired schema has no {} {}", h.kind.as_str(), h.name)),
+        _ => Err(format!(
+            "{} {} is in several schemas ({}): qualify the definition",
+            h.kind.as_str(),
+            h.name,
+            found.iter().map(Ident::to_string).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn named(map_keys: impl Iterator<Item = QualName>, name: &str) -> impl Iterator<Item = Ident> {
+    let name = name.to_string();
+    map_keys.filter(move |k| k.name.as_str() == name).map(|k| k.schema)
+}
+
+fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, String> {
+    let (new, old) = (Ident::new(&h.name), Ident::new(&h.from));
+    let parent = || Ident::new(h.parent.as_ref().map(Ident::as_str).unwrap_or_default());
+    match h.kind {
+        RenameKind::Table => {
+            let s = schema_of(h, named(to.tables.keys().cloned(), &h.name))?;
+            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
+            check(to.tables.contains_key(&n), live.tables.contains_key(&n), live.tables.contains_key(&o), to.tables.contains_key(&o))?;
+            Ok(Rename::Table { from: o, to: new })
+        }
+        RenameKind::Column | RenameKind::Constraint => {
+            let s = schema_of(h, named(to.tables.keys().cloned(), parent().as_str()))?;
+            let t = QualName { schema: s, name: parent() };
+            let (Some(want), Some(have)) = (to.tables.get(&t), live.tables.get(&t)) else {
+                return Err(format!("table {t} is not in both the live and the desired schema"));
+            };
+            if h.kind == RenameKind::Column {
+                check(want.column(&new).is_some(), have.column(&new).is_some(), have.column(&old).is_some(), want.column(&old).is_some())?;
+                Ok(Rename::Column { table: t, from: old, to: new })
+            } else {
+                let (w, l) = (&want.constraints, &have.constraints);
+                check(w.contains_key(&new), l.contains_key(&new), l.contains_key(&old), w.contains_key(&old))?;
+                Ok(Rename::Constraint { table: t, from: old, to: new })
+            }
+        }
+        RenameKind::Index => {
+            let s = schema_of(h, named(to.indexes.keys().cloned(), &h.name))?;
+            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
+            check(to.indexes.contains_key(&n), live.indexes.contains_key(&n), live.indexes.contains_key(&o), to.indexes.contains_key(&o))?;
+            Ok(Rename::Index { from: o, to: new })
+        }
+        RenameKind::Type => {
+            let types = |c: &Catalog| -> Vec<QualName> {
+                c.enums.keys().chain(c.domains.keys()).chain(c.composites.keys()).cloned().collect()
+            };
+            let s = schema_of(h, named(types(to).into_iter(), &h.name))?;
+            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
+            let has = |c: &Catalog, q: &QualName| {
+                c.enums.contains_key(q) || c.domains.contains_key(q) || c.composites.contains_key(q)
+            };
+            check(has(to, &n), has(live, &n) || live.tables.contains_key(&n), has(live, &o), has(to, &o))?;
+            let same_kind = (to.enums.contains_key(&n) && live.enums.contains_key(&o))
+                || (to.domains.contains_key(&n) && live.domains.contains_key(&o))
+                || (to.composites.contains_key(&n) && live.composites.contains_key(&o));
+            if !same_kind {
+                return Err("the old type is of another kind (enum, domain, composite)".into());
+            }
+            Ok(Rename::Type { from: o, to: new })
+        }
+        RenameKind::EnumValue => {
+            let s = schema_of(h, named(to.enums.keys().cloned(), parent().as_str()))?;
+            let ty = QualName { schema: s, name: parent() };
+            let (Some(want), Some(have)) = (to.enums.get(&ty), live.enums.get(&ty)) else {
+                return Err(format!("enum {ty} is not in both the live and the desired schema"));
+            };
+            let (w, l) = (&want.labels, &have.labels);
+            check(w.contains(&h.name), l.contains(&h.name), l.contains(&h.from), w.contains(&h.from))?;
+            Ok(Rename::EnumValue { ty, from: h.from.clone(), to: h.name.clone() })
+        }
+    }
+}
+
+/// Whether a rename applies: the new name is desired and not live, the old one live and
+/// not desired.
+fn check(desired_new: bool, live_new: bool, live_old: bool, desired_old: bool) -> Result<(), String> {
+    if !desired_new {
+        return Err("the desired schema has no object of the new name".into());
+    }
+    if live_new {
+        return Err("the new name already exists in the live database".into());
+    }
+    if !live_old {
+        return Err("the old name is not in the live database (already renamed?)".into());
+    }
+    if desired_old {
+        return Err("the desired schema still has the old name too".into());
+    }
+    Ok(())
+}
+
+fn hazard(d: Draft, what: String) -> Draft {
+    d.hazard(
+        Hazard::BackwardIncompatible,
+        format!("clients that still use the old name of {what} break"),
+    )
+}
+
+fn rename_of(from: &QualName, to: &Ident) -> QualName {
+    QualName { schema: from.schema.clone(), name: to.clone() }
+}
+
+/// The step of one rename (before `cat` is renamed).
+fn step(cat: &Catalog, r: &Rename) -> Draft {
+    match r {
+        // ALTER TABLE s.old RENAME TO new
+        Rename::Table { from, to } => {
+            let new = rename_of(from, to);
+            let (mut creates, mut drops) = (vec![ObjectId::Table { name: new.clone() }], vec![ObjectId::Table { name: from.clone() }]);
+            if let Some(t) = cat.tables.get(from) {
+                for c in &t.columns {
+                    creates.push(ObjectId::Column { table: new.clone(), column: c.name.clone() });
+                    drops.push(ObjectId::Column { table: from.clone(), column: c.name.clone() });
+                }
+                for c in t.constraints.keys() {
+                    creates.push(ObjectId::Constraint { table: new.clone(), name: c.clone() });
+                    drops.push(ObjectId::Constraint { table: from.clone(), name: c.clone() });
+                }
+            }
+            let d = Draft::new(Phase::Rename, ObjectId::Table { name: new.clone() }, Action::Rename,
+                format!("ALTER TABLE {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
+                .creates(creates).drops(drops)
+                .claims([relation_name(&new), type_name(&new)])
+                .frees([relation_name(from), type_name(from)])
+                .needs([ObjectId::Schema { name: from.schema.clone() }]);
+            hazard(d, format!("table {from}"))
+        }
+        // ALTER TABLE t RENAME COLUMN old TO new
+        Rename::Column { table, from, to } => {
+            let d = Draft::new(Phase::Rename, ObjectId::Column { table: table.clone(), column: to.clone() }, Action::Rename,
+                format!("ALTER TABLE {table} RENAME COLUMN {from} TO {to}"), format!("renamed from {from} (declared)"))
+                .creates([ObjectId::Column { table: table.clone(), column: to.clone() }])
+                .drops([ObjectId::Column { table: table.clone(), column: from.clone() }])
+                .needs([ObjectId::Table { name: table.clone() }]);
+            hazard(d, format!("column {table}.{from}"))
+        }
+        // ALTER INDEX s.old RENAME TO new
+        Rename::Index { from, to } => {
+            let new = rename_of(from, to);
+            let table = cat.indexes.get(from).map(|i| ObjectId::Table { name: i.table.clone() });
+            let d = Draft::new(Phase::Rename, ObjectId::Index { name: new.clone() }, Action::Rename,
+                format!("ALTER INDEX {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
+                .creates([ObjectId::Index { name: new.clone() }])
+                .drops([ObjectId::Index { name: from.clone() }])
+                .claims([relation_name(&new)])
+                .frees([relation_name(from)])
+                .needs(table);
+            hazard(d, format!("index {from}"))
+        }
+        // ALTER TABLE t RENAME CONSTRAINT old TO new
+        Rename::Constraint { table, from, to } => {
+            let con = cat.tables.get(table).and_then(|t| t.constraints.get(from));
+            let renamed = con.map(|c| crate::catalog::Constraint { name: to.clone(), ..c.clone() });
+            let d = Draft::new(Phase::Rename, ObjectId::Constraint { table: table.clone(), name: to.clone() }, Action::Rename,
+                format!("ALTER TABLE {table} RENAME CONSTRAINT {from} TO {to}"), format!("renamed from {from} (declared)"))
+                .creates([ObjectId::Constraint { table: table.clone(), name: to.clone() }])
+                .drops([ObjectId::Constraint { table: table.clone(), name: from.clone() }])
+                .claims(renamed.as_ref().and_then(|c| constraint_index_name(table, c)))
+                .frees(con.and_then(|c| constraint_index_name(table, c)))
+                .needs([ObjectId::Table { name: table.clone() }]);
+            hazard(d, format!("constraint {from} on {table}"))
+        }
+        // ALTER TYPE s.old RENAME TO new (ALTER DOMAIN for a domain)
+        Rename::Type { from, to } => {
+            let new = rename_of(from, to);
+            let keyword = if cat.domains.contains_key(from) { "DOMAIN" } else { "TYPE" };
+            let composite = cat.composites.contains_key(from);
+            let d = Draft::new(Phase::Rename, ObjectId::Type { name: new.clone() }, Action::Rename,
+                format!("ALTER {keyword} {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
+                .creates([ObjectId::Type { name: new.clone() }])
+                .drops([ObjectId::Type { name: from.clone() }])
+                .claims([type_name(&new)])
+                .claims(composite.then(|| relation_name(&new)))
+                .frees([type_name(from)])
+                .frees(composite.then(|| relation_name(from)))
+                .needs([ObjectId::Schema { name: from.schema.clone() }]);
+            hazard(d, format!("type {from}"))
+        }
+        // ALTER TYPE t RENAME VALUE 'old' TO 'new'
+        Rename::EnumValue { ty, from, to } => {
+            let id = ObjectId::Type { name: ty.clone() };
+            let d = Draft::new(Phase::Rename, id.clone(), Action::Rename,
+                format!("ALTER TYPE {ty} RENAME VALUE {} TO {}", quote_literal(from), quote_literal(to)),
+                format!("label {} renamed from {} (declared)", quote_literal(to), quote_literal(from)))
+                .alters([id.clone()])
+                .needs([id]);
+            hazard(d, format!("label {} of {ty}", quote_literal(from)))
+        }
+    }
+}
+
+/// Read `cat` as PostgreSQL will print it after the rename.
+pub(crate) fn apply(cat: &mut Catalog, r: &Rename) {
+    let map_id = |id: &ObjectId| -> ObjectId { rename_id(id, r) };
+    // identities in dependencies and privileges
+    cat.depends = std::mem::take(&mut cat.depends)
+        .into_iter()
+        .map(|(k, v)| (map_id(&k), v.iter().map(map_id).collect()))
+        .collect();
+    cat.privileges.objects = std::mem::take(&mut cat.privileges.objects)
+        .into_iter()
+        .map(|(k, v)| (map_id(&k), v))
+        .collect();
+    match r {
+        Rename::Table { from, to } => {
+            let new = rename_of(from, to);
+            rekey(&mut cat.tables, from, &new, |t| t.name = new.clone());
+            rekey(&mut cat.triggers, from, &new, |m| {
+                for t in m.values_mut() {
+                    t.table = new.clone();
+                    t.definition = text::qualified(&t.definition, from, to);
+                }
+            });
+            rekey(&mut cat.policies, from, &new, |m| m.values_mut().for_each(|p| p.table = new.clone()));
+            rekey(&mut cat.row_security, from, &new, |r| r.table = new.clone());
+            rekey(&mut cat.timescale.hypertables, from, &new, |h| h.table = new.clone());
+            for t in cat.tables.values_mut() {
+                if let Some(p) = &mut t.partition_of {
+                    if &p.parent == from {
+                        p.parent = new.clone();
+                    }
+                }
+                for c in t.constraints.values_mut() {
+                    if c.references.as_ref() == Some(from) {
+                        c.references = Some(new.clone());
+                    }
+                    c.definition = text::qualified(&c.definition, from, to);
+                }
+            }
+            for s in cat.sequences.values_mut() {
+                if let Some((t, _)) = &mut s.owned_by {
+                    if t == from {
+                        *t = new.clone();
+                    }
+                }
+            }
+            for_each_tracked_text(cat, |s| text::qualified(s, from, to));
+            for ix in cat.indexes.values_mut() {
+                if &ix.table == from {
+                    ix.table = new.clone();
+                }
+            }
+        }
+        Rename::Column { table, from, to } => {
+            if let Some(t) = cat.tables.get_mut(table) {
+                for c in &mut t.columns {
+                    if &c.name == from {
+                        c.name = to.clone();
+                    }
+                    c.generated = c.generated.as_ref().map(|g| text::column(g, from, to));
+                }
+                for con in t.constraints.values_mut() {
+                    for c in &mut con.columns {
+                        if c == from {
+                            *c = to.clone();
+                        }
+                    }
+                    con.definition = if con.references.is_some() {
+                        text::foreign_key_column(&con.definition, true, from, to)
+                    } else {
+                        text::column(&con.definition, from, to)
+                    };
+                }
+            }
+            for t in cat.tables.values_mut() {
+                for con in t.constraints.values_mut() {
+                    if con.references.as_ref() == Some(table) {
+                        con.definition = text::foreign_key_column(&con.definition, false, from, to);
+                    }
+                }
+            }
+            for ix in cat.indexes.values_mut().filter(|ix| &ix.table == table) {
+                ix.definition = text::column(&ix.definition, from, to);
+            }
+            for s in cat.sequences.values_mut() {
+                if let Some((t, c)) = &mut s.owned_by {
+                    if t == table && c == from {
+                        *c = to.clone();
+                    }
+                }
+            }
+            if let Some(m) = cat.policies.get_mut(table) {
+                for p in m.values_mut() {
+                    p.using = p.using.as_ref().map(|e| text::column(e, from, to));
+                    p.with_check = p.with_check.as_ref().map(|e| text::column(e, from, to));
+                }
+            }
+        }
+        Rename::Index { from, to } => {
+            let new = rename_of(from, to);
+            rekey(&mut cat.indexes, from, &new, |i| i.name = new.clone());
+        }
+        Rename::Constraint { table, from, to } => {
+            if let Some(t) = cat.tables.get_mut(table) {
+                if let Some(mut c) = t.constraints.remove(from) {
+                    c.name = to.clone();
+                    t.constraints.insert(to.clone(), c);
+                }
+            }
+        }
+        Rename::Type { from, to } => {
+            let new = rename_of(from, to);
+            rekey(&mut cat.enums, from, &new, |e| e.name = new.clone());
+            rekey(&mut cat.domains, from, &new, |d| d.name = new.clone());
+            rekey(&mut cat.composites, from, &new, |c| c.name = new.clone());
+            let q = |s: &str| text::qualified(s, from, to);
+            for t in cat.tables.values_mut() {
+                for c in &mut t.columns {
+                    c.data_type = q(&c.data_type);
+                    c.default = c.default.as_deref().map(q);
+                    c.generated = c.generated.as_deref().map(q);
+                }
+                for con in t.constraints.values_mut() {
+                    con.definition = q(&con.definition);
+                }
+            }
+            for d in cat.domains.values_mut() {
+                d.base_type = q(&d.base_type);
+                d.default = d.default.as_deref().map(q);
+                for c in d.checks.values_mut() {
+                    c.definition = q(&c.definition);
+                }
+            }
+            for c in cat.composites.values_mut() {
+                for a in &mut c.attributes {
+                    a.data_type = q(&a.data_type);
+                }
+            }
+            for_each_tracked_text(cat, q);
+            cat.functions = std::mem::take(&mut cat.functions)
+                .into_iter()
+                .map(|(name, m)| {
+                    let m = m
+                        .into_iter()
+                        .map(|(args, mut f)| {
+                            f.args = q(&f.args);
+                            f.signature = q(&f.signature);
+                            f.result = f.result.as_deref().map(q);
+                            f.definition = q(&f.definition);
+                            (q(&args), f)
+                        })
+                        .collect();
+                    (name, m)
+                })
+                .collect();
+        }
+        Rename::EnumValue { ty, from, to } => {
+            if let Some(e) = cat.enums.get_mut(ty) {
+                for l in &mut e.labels {
+                    if l == from {
+                        *l = to.clone();
+                    }
+                }
+            }
+            let l = |s: &str| text::label(s, ty, from, to);
+            for t in cat.tables.values_mut() {
+                for c in &mut t.columns {
+                    c.default = c.default.as_deref().map(l);
+                    c.generated = c.generated.as_deref().map(l);
+                }
+                for con in t.constraints.values_mut() {
+                    con.definition = l(&con.definition);
+                }
+            }
+            for_each_tracked_text(cat, l);
+        }
+    }
+}
+
+/// Text PostgreSQL keeps by reference (index definitions, views, policies, SQL-standard
+/// routine bodies): after a rename it prints the new name there.
+fn for_each_tracked_text(cat: &mut Catalog, f: impl Fn(&str) -> String) {
+    for ix in cat.indexes.values_mut() {
+        ix.definition = f(&ix.definition);
+    }
+    for v in cat.views.values_mut() {
+        v.definition = f(&v.definition);
+    }
+    for v in cat.materialized_views.values_mut() {
+        v.definition = f(&v.definition);
+    }
+    for m in cat.policies.values_mut() {
+        for p in m.values_mut() {
+            p.using = p.using.as_deref().map(&f);
+            p.with_check = p.with_check.as_deref().map(&f);
+        }
+    }
+    for m in cat.functions.values_mut() {
+        for func in m.values_mut().filter(|func| func.sql_body) {
+            func.definition = f(&func.definition);
+        }
+    }
+}
+
+fn rekey<V>(map: &mut BTreeMap<QualName, V>, from: &QualName, to: &QualName, fix: impl FnOnce(&mut V)) {
+    if let Some(mut v) = map.remove(from) {
+        fix(&mut v);
+        map.insert(to.clone(), v);
+    }
+}
+
+fn rename_id(id: &ObjectId, r: &Rename) -> ObjectId {
+    match (r, id) {
+        (Rename::Table { from, to }, _) => {
+            let new = || rename_of(from, to);
+            match id {
+                ObjectId::Table { name } if name == from => ObjectId::Table { name: new() },
+                ObjectId::Column { table, column } if table == from => ObjectId::Column { table: new(), column: column.clone() },
+                ObjectId::Constraint { table, name } if table == from => ObjectId::Constraint { table: new(), name: name.clone() },
+                ObjectId::Trigger { table, name } if table == from => ObjectId::Trigger { table: new(), name: name.clone() },
+                ObjectId::Policy { table, name } if table == from => ObjectId::Policy { table: new(), name: name.clone() },
+                _ => id.clone(),
+            }
+        }
+        (Rename::Column { table, from, to }, ObjectId::Column { table: t, column }) if t == table && column == from => {
+            ObjectId::Column { table: t.clone(), column: to.clone() }
+        }
+        (Rename::Index { from, to }, ObjectId::Index { name }) if name == from => ObjectId::Index { name: rename_of(from, to) },
+        (Rename::Constraint { table, from, to }, ObjectId::Constraint { table: t, name }) if t == table && name == from => {
+            ObjectId::Constraint { table: t.clone(), name: to.clone() }
+        }
+        (Rename::Type { from, to }, ObjectId::Type { name }) if name == from => ObjectId::Type { name: rename_of(from, to) },
+        (Rename::Type { from, to }, ObjectId::Function { name, args }) => ObjectId::Function {
+            name: name.clone(),
+            args: text::qualified(args, from, to),
+        },
+        _ => id.clone(),
+    }
+}
+
+/// Every step after the renames that names a renamed object by its new name (its object,
+/// or what it needs, alters or drops) runs after the rename.
+pub(crate) fn order_after_renames(renames: usize, steps: &mut [Draft]) {
+    let created: Vec<ObjectId> = steps[..renames]
+        .iter()
+        .flat_map(|d| d.deps.creates.iter().cloned())
+        .collect();
+    if created.is_empty() {
+        return;
+    }
+    let created: std::collections::BTreeSet<ObjectId> = created.into_iter().collect();
+    let table_of = |id: &ObjectId| -> Option<ObjectId> {
+        match id {
+            ObjectId::Column { table, .. }
+            | ObjectId::Constraint { table, .. }
+            | ObjectId::Trigger { table, .. }
+            | ObjectId::Policy { table, .. } => Some(ObjectId::Table { name: table.clone() }),
+            _ => None,
+        }
+    };
+    for d in &mut steps[renames..] {
+        let mut after = Vec::new();
+        let named = std::iter::once(&d.step.object)
+            .chain(&d.deps.needs)
+            .chain(&d.deps.alters)
+            .chain(&d.deps.drops);
+        for id in named {
+            for x in std::iter::once(id.clone()).chain(table_of(id)) {
+                if created.contains(&x) && !d.deps.creates.contains(&x) {
+                    after.push(x);
+                }
+            }
+        }
+        d.deps.needs.extend(after);
+    }
+}
