@@ -70,6 +70,26 @@ pub(crate) fn prepare(
         let mut needs: Vec<ObjectId> = vec![id.clone()];
         if !removed.is_empty() {
             needs.push(guard_id.clone());
+            // After the declared renames of what it reads; it needs nothing the rebuild
+            // alters (that would put the rebuild before its guard).
+            let read: Vec<ObjectId> = std::iter::once(id.clone())
+                .chain(columns.iter().flat_map(|c| {
+                    [
+                        ObjectId::Table {
+                            name: c.table.clone(),
+                        },
+                        ObjectId::Column {
+                            table: c.table.clone(),
+                            column: c.column.clone(),
+                        },
+                    ]
+                }))
+                .collect();
+            let after: Vec<ObjectId> = drafts
+                .iter()
+                .filter(|d| read.iter().any(|r| d.deps.creates.contains(r)))
+                .flat_map(|d| d.deps.drops.iter().cloned())
+                .collect();
             drafts.push(
                 Draft::new(
                     Phase::CreateType,
@@ -90,18 +110,10 @@ pub(crate) fn prepare(
                     ),
                 )
                 .creates([guard_id.clone()])
-                .needs(columns.iter().map(|c| ObjectId::Column {
-                    table: c.table.clone(),
-                    column: c.column.clone(),
-                }))
-                .needs([id.clone()]),
+                .follows_drops(after),
             );
         }
         let aside = aside_name(&name.name);
-        let aside_q = QualName {
-            schema: name.schema.clone(),
-            name: aside.clone(),
-        };
         let what = if removed.is_empty() {
             "labels reordered".to_string()
         } else {
@@ -111,11 +123,23 @@ pub(crate) fn prepare(
             .iter()
             .map(|c| format!("{}.{}", c.table, c.column))
             .collect();
+        // Declared label renames of the type run on the old type, before it steps aside.
+        let renamed_labels = ObjectId::Other {
+            kind: "enum labels renamed".into(),
+            identity: name.to_string(),
+        };
+        for d in drafts.iter_mut().filter(|d| d.step.object == id) {
+            d.deps.creates.insert(renamed_labels.clone());
+        }
+        needs.push(renamed_labels);
+        // Its object is the rebuild, neither the type nor the aside type: steps on one
+        // object put its drop first, and this step drops the one and is dropped by the other.
         drafts.push(
             Draft::new(
                 Phase::Rename,
-                ObjectId::Type {
-                    name: aside_q.clone(),
+                ObjectId::Other {
+                    kind: "enum rebuild".into(),
+                    identity: name.to_string(),
                 },
                 Action::Rename,
                 format!("ALTER TYPE {name} RENAME TO {aside}"),
@@ -124,7 +148,11 @@ pub(crate) fn prepare(
             .hazard_if(
                 !removed.is_empty(),
                 Hazard::DataLoss,
-                format!("{} can no longer be stored in {}", listed(&removed), tables.join(", ")),
+                format!(
+                    "{} can no longer be stored in {}",
+                    listed(&removed),
+                    tables.join(", ")
+                ),
             )
             .hazard(
                 Hazard::TableRewrite,
@@ -136,13 +164,15 @@ pub(crate) fn prepare(
             )
             .hazard(
                 Hazard::BackwardIncompatible,
-                format!("clients that use {} break", listed(&removed)),
+                if removed.is_empty() {
+                    format!("clients that rely on the order of the labels of {name} see a new one")
+                } else {
+                    format!("clients that use {} break", listed(&removed))
+                },
             )
-            .creates([ObjectId::Type {
-                name: aside_q.clone(),
-            }])
+            // Neither creates the aside type nor claims its name: its own DROP TYPE would
+            // then have to come first. The columns moving off it order that drop.
             .drops([id.clone()])
-            .claims([type_name(&aside_q)])
             .frees([type_name(&name)])
             .needs(needs),
         );
@@ -196,7 +226,12 @@ fn refuse_other_users(cat: &Catalog, name: &QualName) -> Result<(), PlanError> {
     let q = name.to_string();
     let mentions = |s: &str| s == q || s.trim_end_matches("[]") == q;
     let mut users: Vec<String> = Vec::new();
-    users.extend(cat.domains.values().filter(|d| mentions(&d.base_type)).map(|d| format!("domain {}", d.name)));
+    users.extend(
+        cat.domains
+            .values()
+            .filter(|d| mentions(&d.base_type))
+            .map(|d| format!("domain {}", d.name)),
+    );
     users.extend(
         cat.composites
             .values()
@@ -205,9 +240,7 @@ fn refuse_other_users(cat: &Catalog, name: &QualName) -> Result<(), PlanError> {
     );
     users.extend(
         cat.all_functions()
-            .filter(|f| {
-                f.args.contains(&q) || f.result.as_deref().is_some_and(|r| r.contains(&q))
-            })
+            .filter(|f| f.args.contains(&q) || f.result.as_deref().is_some_and(|r| r.contains(&q)))
             .map(|f| format!("function {}({})", f.name, f.args)),
     );
     if users.is_empty() {
@@ -262,6 +295,6 @@ fn guard_sql(name: &QualName, columns: &[Use], removed: &[String]) -> String {
         tag.insert(tag.len() - 1, '_');
     }
     format!(
-        "DO {tag}\nDECLARE\n  r record;\n  found text := '';\nBEGIN\n{body}  IF found <> '' THEN\n    RAISE EXCEPTION USING MESSAGE = {message} || found, HINT = {hint};\n  END IF;\nEND\n{tag}"
+        "DO {tag}\nDECLARE\n  r record;\n  found text := '';\nBEGIN\n{body}  IF found <> '' THEN\n    RAISE EXCEPTION USING ERRCODE = 'restrict_violation', MESSAGE = {message} || found, HINT = {hint};\n  END IF;\nEND\n{tag}"
     )
 }

@@ -22,12 +22,33 @@ pub(crate) struct Renamed {
 /// One applicable rename, resolved to full names.
 #[derive(Debug, Clone)]
 pub(crate) enum Rename {
-    Table { from: QualName, to: Ident },
-    Column { table: QualName, from: Ident, to: Ident },
-    Index { from: QualName, to: Ident },
-    Constraint { table: QualName, from: Ident, to: Ident },
-    Type { from: QualName, to: Ident },
-    EnumValue { ty: QualName, from: String, to: String },
+    Table {
+        from: QualName,
+        to: Ident,
+    },
+    Column {
+        table: QualName,
+        from: Ident,
+        to: Ident,
+    },
+    Index {
+        from: QualName,
+        to: Ident,
+    },
+    Constraint {
+        table: QualName,
+        from: Ident,
+        to: Ident,
+    },
+    Type {
+        from: QualName,
+        to: Ident,
+    },
+    EnumValue {
+        ty: QualName,
+        from: String,
+        to: String,
+    },
 }
 
 /// Resolve the desired catalog's declared renames against `live`.
@@ -78,19 +99,29 @@ fn schema_of(h: &RenameHint, candidates: impl Iterator<Item = Ident>) -> Result<
     found.dedup();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(format!("the desired schema has no {} {}", h.kind.as_str(), h.name)),
+        0 => Err(format!(
+            "the desired schema has no {} {}",
+            h.kind.as_str(),
+            h.name
+        )),
         _ => Err(format!(
             "{} {} is in several schemas ({}): qualify the definition",
             h.kind.as_str(),
             h.name,
-            found.iter().map(Ident::to_string).collect::<Vec<_>>().join(", ")
+            found
+                .iter()
+                .map(Ident::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
 
 fn named(map_keys: impl Iterator<Item = QualName>, name: &str) -> impl Iterator<Item = Ident> {
     let name = name.to_string();
-    map_keys.filter(move |k| k.name.as_str() == name).map(|k| k.schema)
+    map_keys
+        .filter(move |k| k.name.as_str() == name)
+        .map(|k| k.schema)
 }
 
 fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, String> {
@@ -99,41 +130,111 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
     match h.kind {
         RenameKind::Table => {
             let s = schema_of(h, named(to.tables.keys().cloned(), &h.name))?;
-            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
-            check(to.tables.contains_key(&n), live.tables.contains_key(&n), live.tables.contains_key(&o), to.tables.contains_key(&o))?;
+            let (n, o) = (
+                QualName {
+                    schema: s.clone(),
+                    name: new.clone(),
+                },
+                QualName {
+                    schema: s,
+                    name: old,
+                },
+            );
+            check(
+                to.tables.contains_key(&n),
+                live.tables.contains_key(&n),
+                live.tables.contains_key(&o),
+                to.tables.contains_key(&o),
+            )?;
             Ok(Rename::Table { from: o, to: new })
         }
         RenameKind::Column | RenameKind::Constraint => {
             let s = schema_of(h, named(to.tables.keys().cloned(), parent().as_str()))?;
-            let t = QualName { schema: s, name: parent() };
+            let t = QualName {
+                schema: s,
+                name: parent(),
+            };
             let (Some(want), Some(have)) = (to.tables.get(&t), live.tables.get(&t)) else {
-                return Err(format!("table {t} is not in both the live and the desired schema"));
+                return Err(format!(
+                    "table {t} is not in both the live and the desired schema"
+                ));
             };
             if h.kind == RenameKind::Column {
-                check(want.column(&new).is_some(), have.column(&new).is_some(), have.column(&old).is_some(), want.column(&old).is_some())?;
-                Ok(Rename::Column { table: t, from: old, to: new })
+                check(
+                    want.column(&new).is_some(),
+                    have.column(&new).is_some(),
+                    have.column(&old).is_some(),
+                    want.column(&old).is_some(),
+                )?;
+                Ok(Rename::Column {
+                    table: t,
+                    from: old,
+                    to: new,
+                })
             } else {
                 let (w, l) = (&want.constraints, &have.constraints);
-                check(w.contains_key(&new), l.contains_key(&new), l.contains_key(&old), w.contains_key(&old))?;
-                Ok(Rename::Constraint { table: t, from: old, to: new })
+                check(
+                    w.contains_key(&new),
+                    l.contains_key(&new),
+                    l.contains_key(&old),
+                    w.contains_key(&old),
+                )?;
+                Ok(Rename::Constraint {
+                    table: t,
+                    from: old,
+                    to: new,
+                })
             }
         }
         RenameKind::Index => {
             let s = schema_of(h, named(to.indexes.keys().cloned(), &h.name))?;
-            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
-            check(to.indexes.contains_key(&n), live.indexes.contains_key(&n), live.indexes.contains_key(&o), to.indexes.contains_key(&o))?;
+            let (n, o) = (
+                QualName {
+                    schema: s.clone(),
+                    name: new.clone(),
+                },
+                QualName {
+                    schema: s,
+                    name: old,
+                },
+            );
+            check(
+                to.indexes.contains_key(&n),
+                live.indexes.contains_key(&n),
+                live.indexes.contains_key(&o),
+                to.indexes.contains_key(&o),
+            )?;
             Ok(Rename::Index { from: o, to: new })
         }
         RenameKind::Type => {
             let types = |c: &Catalog| -> Vec<QualName> {
-                c.enums.keys().chain(c.domains.keys()).chain(c.composites.keys()).cloned().collect()
+                c.enums
+                    .keys()
+                    .chain(c.domains.keys())
+                    .chain(c.composites.keys())
+                    .cloned()
+                    .collect()
             };
             let s = schema_of(h, named(types(to).into_iter(), &h.name))?;
-            let (n, o) = (QualName { schema: s.clone(), name: new.clone() }, QualName { schema: s, name: old });
+            let (n, o) = (
+                QualName {
+                    schema: s.clone(),
+                    name: new.clone(),
+                },
+                QualName {
+                    schema: s,
+                    name: old,
+                },
+            );
             let has = |c: &Catalog, q: &QualName| {
                 c.enums.contains_key(q) || c.domains.contains_key(q) || c.composites.contains_key(q)
             };
-            check(has(to, &n), has(live, &n) || live.tables.contains_key(&n), has(live, &o), has(to, &o))?;
+            check(
+                has(to, &n),
+                has(live, &n) || live.tables.contains_key(&n),
+                has(live, &o),
+                has(to, &o),
+            )?;
             let same_kind = (to.enums.contains_key(&n) && live.enums.contains_key(&o))
                 || (to.domains.contains_key(&n) && live.domains.contains_key(&o))
                 || (to.composites.contains_key(&n) && live.composites.contains_key(&o));
@@ -144,20 +245,39 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
         }
         RenameKind::EnumValue => {
             let s = schema_of(h, named(to.enums.keys().cloned(), parent().as_str()))?;
-            let ty = QualName { schema: s, name: parent() };
+            let ty = QualName {
+                schema: s,
+                name: parent(),
+            };
             let (Some(want), Some(have)) = (to.enums.get(&ty), live.enums.get(&ty)) else {
-                return Err(format!("enum {ty} is not in both the live and the desired schema"));
+                return Err(format!(
+                    "enum {ty} is not in both the live and the desired schema"
+                ));
             };
             let (w, l) = (&want.labels, &have.labels);
-            check(w.contains(&h.name), l.contains(&h.name), l.contains(&h.from), w.contains(&h.from))?;
-            Ok(Rename::EnumValue { ty, from: h.from.clone(), to: h.name.clone() })
+            check(
+                w.contains(&h.name),
+                l.contains(&h.name),
+                l.contains(&h.from),
+                w.contains(&h.from),
+            )?;
+            Ok(Rename::EnumValue {
+                ty,
+                from: h.from.clone(),
+                to: h.name.clone(),
+            })
         }
     }
 }
 
 /// Whether a rename applies: the new name is desired and not live, the old one live and
 /// not desired.
-fn check(desired_new: bool, live_new: bool, live_old: bool, desired_old: bool) -> Result<(), String> {
+fn check(
+    desired_new: bool,
+    live_new: bool,
+    live_old: bool,
+    desired_old: bool,
+) -> Result<(), String> {
     if !desired_new {
         return Err("the desired schema has no object of the new name".into());
     }
@@ -181,7 +301,10 @@ fn hazard(d: Draft, what: String) -> Draft {
 }
 
 fn rename_of(from: &QualName, to: &Ident) -> QualName {
-    QualName { schema: from.schema.clone(), name: to.clone() }
+    QualName {
+        schema: from.schema.clone(),
+        name: to.clone(),
+    }
 }
 
 /// The step of one rename (before `cat` is renamed).
@@ -190,84 +313,150 @@ fn step(cat: &Catalog, r: &Rename) -> Draft {
         // ALTER TABLE s.old RENAME TO new
         Rename::Table { from, to } => {
             let new = rename_of(from, to);
-            let (mut creates, mut drops) = (vec![ObjectId::Table { name: new.clone() }], vec![ObjectId::Table { name: from.clone() }]);
-            if let Some(t) = cat.tables.get(from) {
-                for c in &t.columns {
-                    creates.push(ObjectId::Column { table: new.clone(), column: c.name.clone() });
-                    drops.push(ObjectId::Column { table: from.clone(), column: c.name.clone() });
-                }
-                for c in t.constraints.keys() {
-                    creates.push(ObjectId::Constraint { table: new.clone(), name: c.clone() });
-                    drops.push(ObjectId::Constraint { table: from.clone(), name: c.clone() });
-                }
-            }
-            let d = Draft::new(Phase::Rename, ObjectId::Table { name: new.clone() }, Action::Rename,
-                format!("ALTER TABLE {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
-                .creates(creates).drops(drops)
-                .claims([relation_name(&new), type_name(&new)])
-                .frees([relation_name(from), type_name(from)])
-                .needs([ObjectId::Schema { name: from.schema.clone() }]);
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Table { name: new.clone() },
+                Action::Rename,
+                format!("ALTER TABLE {from} RENAME TO {to}"),
+                format!("renamed from {} (declared)", from.name),
+            )
+            .creates([ObjectId::Table { name: new.clone() }])
+            .drops([ObjectId::Table { name: from.clone() }])
+            .claims([relation_name(&new), type_name(&new)])
+            .frees([relation_name(from), type_name(from)])
+            .needs([ObjectId::Schema {
+                name: from.schema.clone(),
+            }]);
             hazard(d, format!("table {from}"))
         }
         // ALTER TABLE t RENAME COLUMN old TO new
         Rename::Column { table, from, to } => {
-            let d = Draft::new(Phase::Rename, ObjectId::Column { table: table.clone(), column: to.clone() }, Action::Rename,
-                format!("ALTER TABLE {table} RENAME COLUMN {from} TO {to}"), format!("renamed from {from} (declared)"))
-                .creates([ObjectId::Column { table: table.clone(), column: to.clone() }])
-                .drops([ObjectId::Column { table: table.clone(), column: from.clone() }])
-                .needs([ObjectId::Table { name: table.clone() }]);
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Column {
+                    table: table.clone(),
+                    column: to.clone(),
+                },
+                Action::Rename,
+                format!("ALTER TABLE {table} RENAME COLUMN {from} TO {to}"),
+                format!("renamed from {from} (declared)"),
+            )
+            .creates([ObjectId::Column {
+                table: table.clone(),
+                column: to.clone(),
+            }])
+            .drops([ObjectId::Column {
+                table: table.clone(),
+                column: from.clone(),
+            }])
+            .needs([ObjectId::Table {
+                name: table.clone(),
+            }]);
             hazard(d, format!("column {table}.{from}"))
         }
         // ALTER INDEX s.old RENAME TO new
         Rename::Index { from, to } => {
             let new = rename_of(from, to);
-            let table = cat.indexes.get(from).map(|i| ObjectId::Table { name: i.table.clone() });
-            let d = Draft::new(Phase::Rename, ObjectId::Index { name: new.clone() }, Action::Rename,
-                format!("ALTER INDEX {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
-                .creates([ObjectId::Index { name: new.clone() }])
-                .drops([ObjectId::Index { name: from.clone() }])
-                .claims([relation_name(&new)])
-                .frees([relation_name(from)])
-                .needs(table);
+            let table = cat.indexes.get(from).map(|i| ObjectId::Table {
+                name: i.table.clone(),
+            });
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Index { name: new.clone() },
+                Action::Rename,
+                format!("ALTER INDEX {from} RENAME TO {to}"),
+                format!("renamed from {} (declared)", from.name),
+            )
+            .creates([ObjectId::Index { name: new.clone() }])
+            .drops([ObjectId::Index { name: from.clone() }])
+            .claims([relation_name(&new)])
+            .frees([relation_name(from)])
+            .needs(table);
             hazard(d, format!("index {from}"))
         }
         // ALTER TABLE t RENAME CONSTRAINT old TO new
         Rename::Constraint { table, from, to } => {
             let con = cat.tables.get(table).and_then(|t| t.constraints.get(from));
-            let renamed = con.map(|c| crate::catalog::Constraint { name: to.clone(), ..c.clone() });
-            let d = Draft::new(Phase::Rename, ObjectId::Constraint { table: table.clone(), name: to.clone() }, Action::Rename,
-                format!("ALTER TABLE {table} RENAME CONSTRAINT {from} TO {to}"), format!("renamed from {from} (declared)"))
-                .creates([ObjectId::Constraint { table: table.clone(), name: to.clone() }])
-                .drops([ObjectId::Constraint { table: table.clone(), name: from.clone() }])
-                .claims(renamed.as_ref().and_then(|c| constraint_index_name(table, c)))
-                .frees(con.and_then(|c| constraint_index_name(table, c)))
-                .needs([ObjectId::Table { name: table.clone() }]);
+            let renamed = con.map(|c| crate::catalog::Constraint {
+                name: to.clone(),
+                ..c.clone()
+            });
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Constraint {
+                    table: table.clone(),
+                    name: to.clone(),
+                },
+                Action::Rename,
+                format!("ALTER TABLE {table} RENAME CONSTRAINT {from} TO {to}"),
+                format!("renamed from {from} (declared)"),
+            )
+            .creates([ObjectId::Constraint {
+                table: table.clone(),
+                name: to.clone(),
+            }])
+            .drops([ObjectId::Constraint {
+                table: table.clone(),
+                name: from.clone(),
+            }])
+            .claims(
+                renamed
+                    .as_ref()
+                    .and_then(|c| constraint_index_name(table, c)),
+            )
+            .frees(con.and_then(|c| constraint_index_name(table, c)))
+            .needs([ObjectId::Table {
+                name: table.clone(),
+            }]);
             hazard(d, format!("constraint {from} on {table}"))
         }
         // ALTER TYPE s.old RENAME TO new (ALTER DOMAIN for a domain)
         Rename::Type { from, to } => {
             let new = rename_of(from, to);
-            let keyword = if cat.domains.contains_key(from) { "DOMAIN" } else { "TYPE" };
+            let keyword = if cat.domains.contains_key(from) {
+                "DOMAIN"
+            } else {
+                "TYPE"
+            };
             let composite = cat.composites.contains_key(from);
-            let d = Draft::new(Phase::Rename, ObjectId::Type { name: new.clone() }, Action::Rename,
-                format!("ALTER {keyword} {from} RENAME TO {to}"), format!("renamed from {} (declared)", from.name))
-                .creates([ObjectId::Type { name: new.clone() }])
-                .drops([ObjectId::Type { name: from.clone() }])
-                .claims([type_name(&new)])
-                .claims(composite.then(|| relation_name(&new)))
-                .frees([type_name(from)])
-                .frees(composite.then(|| relation_name(from)))
-                .needs([ObjectId::Schema { name: from.schema.clone() }]);
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Type { name: new.clone() },
+                Action::Rename,
+                format!("ALTER {keyword} {from} RENAME TO {to}"),
+                format!("renamed from {} (declared)", from.name),
+            )
+            .creates([ObjectId::Type { name: new.clone() }])
+            .drops([ObjectId::Type { name: from.clone() }])
+            .claims([type_name(&new)])
+            .claims(composite.then(|| relation_name(&new)))
+            .frees([type_name(from)])
+            .frees(composite.then(|| relation_name(from)))
+            .needs([ObjectId::Schema {
+                name: from.schema.clone(),
+            }]);
             hazard(d, format!("type {from}"))
         }
         // ALTER TYPE t RENAME VALUE 'old' TO 'new'
         Rename::EnumValue { ty, from, to } => {
             let id = ObjectId::Type { name: ty.clone() };
-            let d = Draft::new(Phase::Rename, id.clone(), Action::Rename,
-                format!("ALTER TYPE {ty} RENAME VALUE {} TO {}", quote_literal(from), quote_literal(to)),
-                format!("label {} renamed from {} (declared)", quote_literal(to), quote_literal(from)))
-                .alters([id.clone()])
-                .needs([id]);
+            let d = Draft::new(
+                Phase::Rename,
+                id.clone(),
+                Action::Rename,
+                format!(
+                    "ALTER TYPE {ty} RENAME VALUE {} TO {}",
+                    quote_literal(from),
+                    quote_literal(to)
+                ),
+                format!(
+                    "label {} renamed from {} (declared)",
+                    quote_literal(to),
+                    quote_literal(from)
+                ),
+            )
+            .alters([id.clone()])
+            .needs([id]);
             hazard(d, format!("label {} of {ty}", quote_literal(from)))
         }
     }
@@ -295,9 +484,13 @@ pub(crate) fn apply(cat: &mut Catalog, r: &Rename) {
                     t.definition = text::qualified(&t.definition, from, to);
                 }
             });
-            rekey(&mut cat.policies, from, &new, |m| m.values_mut().for_each(|p| p.table = new.clone()));
+            rekey(&mut cat.policies, from, &new, |m| {
+                m.values_mut().for_each(|p| p.table = new.clone())
+            });
             rekey(&mut cat.row_security, from, &new, |r| r.table = new.clone());
-            rekey(&mut cat.timescale.hypertables, from, &new, |h| h.table = new.clone());
+            rekey(&mut cat.timescale.hypertables, from, &new, |h| {
+                h.table = new.clone()
+            });
             for t in cat.tables.values_mut() {
                 if let Some(p) = &mut t.partition_of {
                     if &p.parent == from {
@@ -476,7 +669,12 @@ fn for_each_tracked_text(cat: &mut Catalog, f: impl Fn(&str) -> String) {
     }
 }
 
-fn rekey<V>(map: &mut BTreeMap<QualName, V>, from: &QualName, to: &QualName, fix: impl FnOnce(&mut V)) {
+fn rekey<V>(
+    map: &mut BTreeMap<QualName, V>,
+    from: &QualName,
+    to: &QualName,
+    fix: impl FnOnce(&mut V),
+) {
     if let Some(mut v) = map.remove(from) {
         fix(&mut v);
         map.insert(to.clone(), v);
@@ -489,21 +687,47 @@ fn rename_id(id: &ObjectId, r: &Rename) -> ObjectId {
             let new = || rename_of(from, to);
             match id {
                 ObjectId::Table { name } if name == from => ObjectId::Table { name: new() },
-                ObjectId::Column { table, column } if table == from => ObjectId::Column { table: new(), column: column.clone() },
-                ObjectId::Constraint { table, name } if table == from => ObjectId::Constraint { table: new(), name: name.clone() },
-                ObjectId::Trigger { table, name } if table == from => ObjectId::Trigger { table: new(), name: name.clone() },
-                ObjectId::Policy { table, name } if table == from => ObjectId::Policy { table: new(), name: name.clone() },
+                ObjectId::Column { table, column } if table == from => ObjectId::Column {
+                    table: new(),
+                    column: column.clone(),
+                },
+                ObjectId::Constraint { table, name } if table == from => ObjectId::Constraint {
+                    table: new(),
+                    name: name.clone(),
+                },
+                ObjectId::Trigger { table, name } if table == from => ObjectId::Trigger {
+                    table: new(),
+                    name: name.clone(),
+                },
+                ObjectId::Policy { table, name } if table == from => ObjectId::Policy {
+                    table: new(),
+                    name: name.clone(),
+                },
                 _ => id.clone(),
             }
         }
-        (Rename::Column { table, from, to }, ObjectId::Column { table: t, column }) if t == table && column == from => {
-            ObjectId::Column { table: t.clone(), column: to.clone() }
+        (Rename::Column { table, from, to }, ObjectId::Column { table: t, column })
+            if t == table && column == from =>
+        {
+            ObjectId::Column {
+                table: t.clone(),
+                column: to.clone(),
+            }
         }
-        (Rename::Index { from, to }, ObjectId::Index { name }) if name == from => ObjectId::Index { name: rename_of(from, to) },
-        (Rename::Constraint { table, from, to }, ObjectId::Constraint { table: t, name }) if t == table && name == from => {
-            ObjectId::Constraint { table: t.clone(), name: to.clone() }
+        (Rename::Index { from, to }, ObjectId::Index { name }) if name == from => ObjectId::Index {
+            name: rename_of(from, to),
+        },
+        (Rename::Constraint { table, from, to }, ObjectId::Constraint { table: t, name })
+            if t == table && name == from =>
+        {
+            ObjectId::Constraint {
+                table: t.clone(),
+                name: to.clone(),
+            }
         }
-        (Rename::Type { from, to }, ObjectId::Type { name }) if name == from => ObjectId::Type { name: rename_of(from, to) },
+        (Rename::Type { from, to }, ObjectId::Type { name }) if name == from => ObjectId::Type {
+            name: rename_of(from, to),
+        },
         (Rename::Type { from, to }, ObjectId::Function { name, args }) => ObjectId::Function {
             name: name.clone(),
             args: text::qualified(args, from, to),
@@ -528,7 +752,9 @@ pub(crate) fn order_after_renames(renames: usize, steps: &mut [Draft]) {
             ObjectId::Column { table, .. }
             | ObjectId::Constraint { table, .. }
             | ObjectId::Trigger { table, .. }
-            | ObjectId::Policy { table, .. } => Some(ObjectId::Table { name: table.clone() }),
+            | ObjectId::Policy { table, .. } => Some(ObjectId::Table {
+                name: table.clone(),
+            }),
             _ => None,
         }
     };

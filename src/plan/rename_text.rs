@@ -66,10 +66,7 @@ fn tokens(text: &str) -> Vec<(Tok, std::ops::Range<usize>)> {
                 i += 1;
             }
             let i_end = i.min(n);
-            out.push((
-                if escapes { Tok::Other } else { Tok::Str(value) },
-                s..i_end,
-            ));
+            out.push((if escapes { Tok::Other } else { Tok::Str(value) }, s..i_end));
             continue;
         }
         if c == b'"' {
@@ -218,7 +215,10 @@ pub(crate) fn foreign_key_column(text: &str, own: bool, from: &Ident, to: &Ident
     let Some(open) = tail.find('(') else {
         return text.to_string();
     };
-    let close = tail[open..].find(')').map(|c| open + c + 1).unwrap_or(tail.len());
+    let close = tail[open..]
+        .find(')')
+        .map(|c| open + c + 1)
+        .unwrap_or(tail.len());
     format!(
         "{head}{}{}{}",
         &tail[..open],
@@ -259,7 +259,10 @@ mod tests {
             qualified("'ok'::public.mood", &from, &to),
             "'ok'::public.\"Feeling\""
         );
-        assert_eq!(qualified("public.mood[]", &from, &to), "public.\"Feeling\"[]");
+        assert_eq!(
+            qualified("public.mood[]", &from, &to),
+            "public.\"Feeling\"[]"
+        );
         assert_eq!(
             qualified("mood, other.mood, public.mood.x, 'public.mood'", &from, &to),
             "mood, other.mood, public.mood.x, 'public.mood'"
@@ -270,11 +273,19 @@ mod tests {
     fn bare_columns_only() {
         let (a, b) = (Ident::new("qty"), Ident::new("quantity"));
         assert_eq!(
-            column("CHECK ((qty > 0) AND (t.qty < 9) AND qty(1) AND 'qty' <> x::qty)", &a, &b),
+            column(
+                "CHECK ((qty > 0) AND (t.qty < 9) AND qty(1) AND 'qty' <> x::qty)",
+                &a,
+                &b
+            ),
             "CHECK ((quantity > 0) AND (t.qty < 9) AND qty(1) AND 'qty' <> x::qty)"
         );
         assert_eq!(
-            column("CREATE INDEX ON public.qty USING btree (qty) WHERE (qty IS NOT NULL)", &a, &b),
+            column(
+                "CREATE INDEX ON public.qty USING btree (qty) WHERE (qty IS NOT NULL)",
+                &a,
+                &b
+            ),
             "CREATE INDEX ON public.qty USING btree (quantity) WHERE (quantity IS NOT NULL)"
         );
     }
@@ -297,7 +308,12 @@ mod tests {
     fn labels_of_the_type() {
         let ty = QualName::new("public", "mood");
         assert_eq!(
-            label("('sad'::public.mood = c) OR ('sad'::text = d)", &ty, "sad", "it's bad"),
+            label(
+                "('sad'::public.mood = c) OR ('sad'::text = d)",
+                &ty,
+                "sad",
+                "it's bad"
+            ),
             "('it''s bad'::public.mood = c) OR ('sad'::text = d)"
         );
     }

@@ -149,7 +149,11 @@ fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
                     note.at,
                     format!(
                         "the old name is in schema {s}, the new one in schema {}",
-                        target.schema.as_ref().map(Ident::to_string).unwrap_or_default()
+                        target
+                            .schema
+                            .as_ref()
+                            .map(Ident::to_string)
+                            .unwrap_or_default()
                     ),
                     "a rename keeps the object's schema; moving between schemas is not a rename",
                 ));
@@ -249,7 +253,17 @@ fn create_table_name(sig: &[Sig], start: usize) -> Option<usize> {
     let mut i = start + 1;
     while matches!(
         word(sig.get(i)),
-        Some((_, Some(Keyword::UNLOGGED | Keyword::TEMP | Keyword::TEMPORARY | Keyword::GLOBAL | Keyword::LOCAL), false))
+        Some((
+            _,
+            Some(
+                Keyword::UNLOGGED
+                    | Keyword::TEMP
+                    | Keyword::TEMPORARY
+                    | Keyword::GLOBAL
+                    | Keyword::LOCAL
+            ),
+            false
+        ))
     ) {
         i += 1;
     }
@@ -308,10 +322,12 @@ fn statement_target(sig: &[Sig], s: usize) -> Result<Target, String> {
         if is_kw(sig.get(i), Keyword::ONLY) {
             i += 1;
         }
-        let (schema, table, mut i) =
-            qualified(sig, i).ok_or("ALTER TABLE without a table name")?;
+        let (schema, table, mut i) = qualified(sig, i).ok_or("ALTER TABLE without a table name")?;
         if !is_kw(sig.get(i), Keyword::ADD) {
-            return Err("a renamed-from annotation on ALTER TABLE needs ADD COLUMN or ADD CONSTRAINT".into());
+            return Err(
+                "a renamed-from annotation on ALTER TABLE needs ADD COLUMN or ADD CONSTRAINT"
+                    .into(),
+            );
         }
         i += 1;
         let (kind, i) = if is_kw(sig.get(i), Keyword::CONSTRAINT) {
@@ -338,14 +354,26 @@ fn statement_target(sig: &[Sig], s: usize) -> Result<Target, String> {
 fn unnamed_constraint(t: Option<&Sig>) -> bool {
     matches!(
         word(t),
-        Some((_, Some(Keyword::PRIMARY | Keyword::UNIQUE | Keyword::CHECK | Keyword::FOREIGN | Keyword::EXCLUDE | Keyword::LIKE), false))
+        Some((
+            _,
+            Some(
+                Keyword::PRIMARY
+                    | Keyword::UNIQUE
+                    | Keyword::CHECK
+                    | Keyword::FOREIGN
+                    | Keyword::EXCLUDE
+                    | Keyword::LIKE
+            ),
+            false
+        ))
     )
 }
 
 fn inner_target(sig: &[Sig], start: usize, k: usize) -> Result<Target, String> {
     let listed = sig[k].depth == 1 && matches!(sig[k - 1].token, Token::LParen | Token::Comma);
     if let Some(i) = create_table_name(sig, start) {
-        let (schema, table, after) = qualified(sig, i).ok_or("CREATE TABLE without a table name")?;
+        let (schema, table, after) =
+            qualified(sig, i).ok_or("CREATE TABLE without a table name")?;
         if !listed || sig.get(after).map(|s| &s.token) != Some(&Token::LParen) || k <= after {
             return Err("inside CREATE TABLE, a renamed-from annotation goes before a column or a CONSTRAINT line".into());
         }
@@ -366,7 +394,8 @@ fn inner_target(sig: &[Sig], start: usize, k: usize) -> Result<Target, String> {
     }
     if is_kw(sig.get(start), Keyword::CREATE) && is_kw(sig.get(start + 1), Keyword::TYPE) {
         let (schema, ty, after) = qualified(sig, start + 2).ok_or("CREATE TYPE without a name")?;
-        let is_enum = is_kw(sig.get(after), Keyword::AS) && is_kw(sig.get(after + 1), Keyword::ENUM);
+        let is_enum =
+            is_kw(sig.get(after), Keyword::AS) && is_kw(sig.get(after + 1), Keyword::ENUM);
         if let (true, true, Token::SingleQuotedString(label)) = (is_enum, listed, &sig[k].token) {
             return Ok(Target {
                 kind: RenameKind::EnumValue,
@@ -375,7 +404,9 @@ fn inner_target(sig: &[Sig], start: usize, k: usize) -> Result<Target, String> {
                 name: label.clone(),
             });
         }
-        return Err("inside CREATE TYPE, a renamed-from annotation goes before an enum label".into());
+        return Err(
+            "inside CREATE TYPE, a renamed-from annotation goes before an enum label".into(),
+        );
     }
     Err("a renamed-from annotation inside a statement goes before a column or CONSTRAINT line of CREATE TABLE, or an enum label of CREATE TYPE ... AS ENUM".into())
 }
@@ -446,9 +477,7 @@ fn identifier(text: &str) -> Result<(String, &str), String> {
     }
     let end = text
         .char_indices()
-        .find(|&(i, c)| {
-            !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '$') || !c.is_ascii())
-        })
+        .find(|&(i, c)| !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '$') || !c.is_ascii()))
         .map(|(i, _)| i)
         .unwrap_or(text.len());
     let word = &text[..end];

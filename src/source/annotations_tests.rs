@@ -11,8 +11,14 @@ fn short(h: &RenameHint) -> String {
     format!(
         "{} {}{}{} <- {}",
         h.kind.as_str(),
-        h.schema.as_ref().map(|s| format!("{s}.")).unwrap_or_default(),
-        h.parent.as_ref().map(|p| format!("{p}/")).unwrap_or_default(),
+        h.schema
+            .as_ref()
+            .map(|s| format!("{s}."))
+            .unwrap_or_default(),
+        h.parent
+            .as_ref()
+            .map(|p| format!("{p}/"))
+            .unwrap_or_default(),
         h.name,
         h.from
     )
@@ -67,17 +73,50 @@ CREATE TYPE mood2 AS ENUM ('happy', -- schemadiff:renamed-from Sad
 #[test]
 fn malformed_annotations_point_at_the_comment() {
     let cases = [
-        ("-- schemadiff:renamed-form x\nCREATE TABLE t (a int);", "unknown schemadiff annotation"),
-        ("-- schemadiff:renamed-from\nCREATE TABLE t (a int);", "without an old name"),
-        ("-- schemadiff:renamed-from a b\nCREATE TABLE t (a int);", "unexpected `b`"),
-        ("-- schemadiff:renamed-from x\nCREATE VIEW v AS SELECT 1;", "must come right before"),
-        ("CREATE TABLE t (a int);\n-- schemadiff:renamed-from x\n", "followed by no definition"),
-        ("-- schemadiff:renamed-from x\nCREATE INDEX ON t (a);", "named index"),
-        ("CREATE TABLE t (a int,\n-- schemadiff:renamed-from x\nPRIMARY KEY (a));", "named constraint"),
-        ("CREATE TABLE t (a int\n-- schemadiff:renamed-from x\nNOT NULL);", "before a column"),
-        ("-- schemadiff:renamed-from s.x\nCREATE TABLE u.t (a int);", "schema s"),
-        ("CREATE TABLE t (\n-- schemadiff:renamed-from s.x\na int);", "not schema-qualified"),
-        ("-- schemadiff:renamed-from x\n-- schemadiff:renamed-from y\nCREATE TABLE t (a int);", "second"),
+        (
+            "-- schemadiff:renamed-form x\nCREATE TABLE t (a int);",
+            "unknown schemadiff annotation",
+        ),
+        (
+            "-- schemadiff:renamed-from\nCREATE TABLE t (a int);",
+            "without an old name",
+        ),
+        (
+            "-- schemadiff:renamed-from a b\nCREATE TABLE t (a int);",
+            "unexpected `b`",
+        ),
+        (
+            "-- schemadiff:renamed-from x\nCREATE VIEW v AS SELECT 1;",
+            "must come right before",
+        ),
+        (
+            "CREATE TABLE t (a int);\n-- schemadiff:renamed-from x\n",
+            "followed by no definition",
+        ),
+        (
+            "-- schemadiff:renamed-from x\nCREATE INDEX ON t (a);",
+            "named index",
+        ),
+        (
+            "CREATE TABLE t (a int,\n-- schemadiff:renamed-from x\nPRIMARY KEY (a));",
+            "named constraint",
+        ),
+        (
+            "CREATE TABLE t (a int\n-- schemadiff:renamed-from x\nNOT NULL);",
+            "before a column",
+        ),
+        (
+            "-- schemadiff:renamed-from s.x\nCREATE TABLE u.t (a int);",
+            "schema s",
+        ),
+        (
+            "CREATE TABLE t (\n-- schemadiff:renamed-from s.x\na int);",
+            "not schema-qualified",
+        ),
+        (
+            "-- schemadiff:renamed-from x\n-- schemadiff:renamed-from y\nCREATE TABLE t (a int);",
+            "second",
+        ),
     ];
     for (text, want) in cases {
         let err = hints(text).unwrap_err();
