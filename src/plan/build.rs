@@ -341,12 +341,11 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     })
 }
 
+/// The ordered steps, the unmanaged objects of both catalogs, and notes.
+type Planned = (Vec<Step>, Vec<crate::catalog::Unmanaged>, Vec<String>);
+
 /// The ordered steps from `live` to `to`, the unmanaged objects of both, and notes.
-fn plan_steps(
-    live: &Catalog,
-    to: &Catalog,
-    opts: &PlanOptions,
-) -> Result<(Vec<Step>, Vec<crate::catalog::Unmanaged>, Vec<String>), PlanError> {
+fn plan_steps(live: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Planned, PlanError> {
     let renamed = super::rename::prepare(live, to)?;
     let live = &renamed.catalog;
     let renames = renamed.drafts.len();
