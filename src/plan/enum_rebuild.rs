@@ -57,7 +57,7 @@ pub(crate) fn prepare(
         })
         .collect();
     for (name, removed) in rebuilt {
-        let columns = columns_of(cat, &name);
+        let columns = columns_of(cat, to, &name);
         if columns.is_empty() {
             continue; // nothing uses it: dropped and created again (types.rs)
         }
@@ -202,13 +202,21 @@ struct Use {
     array: bool,
 }
 
-fn columns_of(cat: &Catalog, name: &QualName) -> Vec<Use> {
+/// The columns of `cat` of the type that keep it in `to` (one that leaves the type is
+/// converted by its own type change).
+fn columns_of(cat: &Catalog, to: &Catalog, name: &QualName) -> Vec<Use> {
     let plain = name.to_string();
     let array = format!("{plain}[]");
+    let of_type = |ty: &str| ty == plain || ty == array;
     let mut out = Vec::new();
     for t in cat.tables.values() {
         for c in &t.columns {
-            if c.data_type == plain || c.data_type == array {
+            let kept = to
+                .tables
+                .get(&t.name)
+                .and_then(|d| d.column(&c.name))
+                .is_some_and(|d| of_type(&d.data_type));
+            if of_type(&c.data_type) && kept {
                 out.push(Use {
                     table: t.name.clone(),
                     column: c.name.clone(),
