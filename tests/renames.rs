@@ -32,6 +32,11 @@ fn main() {
     let cases: &[(&str, Case)] = &[
         ("a_renamed_column_keeps_its_data", renamed_column_keeps_data),
         (
+            "a_serial_keeps_counting_after_renames",
+            serial_keeps_counting,
+        ),
+        ("declarations_survive_the_warm_cache", warm_cache),
+        (
             "a_stale_annotation_plans_nothing_and_says_so",
             stale_annotation,
         ),
@@ -350,6 +355,76 @@ fn malformed_annotation(env: &Env) -> Result<(), Failed> {
                 return Err(format!("diagnostic lacks {part:?}:\n{out}").into());
             }
         }
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+fn serial_keeps_counting(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let before = "CREATE TABLE person (id serial PRIMARY KEY, name text);
+            INSERT INTO person (name) SELECT 'p' || g FROM generate_series(1, 10) g;";
+        let after = "-- schemadiff:renamed-from person
+CREATE TABLE patient (
+    -- schemadiff:renamed-from id
+    patient_no serial PRIMARY KEY,
+    name text
+);";
+        let (target, client, desired) = setup(env, "rename_serial", before, after, &dir).await?;
+        let applied = apply(&target, &desired)
+            .await
+            .map_err(|e| format!("apply: {e}"))?;
+        let sql: Vec<&str> = applied.plan.steps.iter().map(|s| s.sql.as_str()).collect();
+        if !sql.contains(&"ALTER SEQUENCE public.person_id_seq RENAME TO patient_patient_no_seq") {
+            return Err(format!("no sequence rename: {sql:#?}").into());
+        }
+        check(
+            "next value",
+            rows(
+                &client,
+                "INSERT INTO patient (name) VALUES ('new') RETURNING patient_no::text",
+            )
+            .await?,
+            vec!["11".to_string()],
+        )?;
+        second_plan_is_empty(&target, &desired).await?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+fn warm_cache(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let cache = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let before = "CREATE TABLE t (a int); INSERT INTO t VALUES (7);";
+        let after = "CREATE TABLE t (\n    -- schemadiff:renamed-from a\n    b int\n);";
+        let (target, client, mut desired) = setup(env, "rename_cache", before, after, &dir).await?;
+        desired.cache = CacheOptions {
+            enabled: true,
+            dir: Some(cache.path().into()),
+        };
+        let want = vec!["ALTER TABLE public.t RENAME COLUMN a TO b".to_string()];
+        for round in ["cold", "warm"] {
+            let planned = workflow::plan_target(&target, &desired, &PlanOptions::default())
+                .await
+                .map_err(|e| format!("{round} plan: {e}"))?;
+            let sql: Vec<String> = planned.plan.steps.iter().map(|s| s.sql.clone()).collect();
+            check(&format!("{round} plan"), sql, want.clone())?;
+            let entries = std::fs::read_dir(cache.path())
+                .map_err(|e| e.to_string())?
+                .count();
+            check(&format!("cache entries after the {round} plan"), entries, 1)?;
+        }
+        apply(&target, &desired)
+            .await
+            .map_err(|e| format!("apply: {e}"))?;
+        check(
+            "value",
+            rows(&client, "SELECT b::text FROM t").await?,
+            vec!["7".to_string()],
+        )?;
         env.harness.drop_db(&target).await;
         Ok(())
     })

@@ -35,6 +35,11 @@ pub(crate) enum Rename {
         from: QualName,
         to: Ident,
     },
+    /// Implied by the rename of the table or column that owns it.
+    Sequence {
+        from: QualName,
+        to: Ident,
+    },
     Constraint {
         table: QualName,
         from: Ident,
@@ -66,9 +71,17 @@ pub(crate) fn prepare(live: &Catalog, to: &Catalog) -> Result<Renamed, PlanError
         RenameKind::Constraint => 4,
         RenameKind::Index => 5,
     });
+    let mut moved: Vec<(QualName, Option<Ident>)> = Vec::new();
     for h in hints {
         match resolve(&cat, to, h) {
             Ok(r) => {
+                match &r {
+                    Rename::Table { from, to } => moved.push((rename_of(from, to), None)),
+                    Rename::Column { table, to, .. } => {
+                        moved.push((table.clone(), Some(to.clone())))
+                    }
+                    _ => {}
+                }
                 drafts.push(step(&cat, &r));
                 apply(&mut cat, &r);
             }
@@ -81,12 +94,52 @@ pub(crate) fn prepare(live: &Catalog, to: &Catalog) -> Result<Renamed, PlanError
             )),
         }
     }
+    for r in owned_sequences(&cat, to, &moved) {
+        drafts.push(step(&cat, &r));
+        apply(&mut cat, &r);
+    }
     super::enum_rebuild::prepare(&mut cat, to, &mut drafts)?;
     Ok(Renamed {
         catalog: cat,
         drafts,
         notes,
     })
+}
+
+/// The sequences owned by a column of a renamed table, or by a renamed column (`serial`),
+/// that the desired catalog names after the new names (`patient_id_seq`): renamed with
+/// them, so they keep their current value.
+fn owned_sequences(
+    cat: &Catalog,
+    to: &Catalog,
+    moved: &[(QualName, Option<Ident>)],
+) -> Vec<Rename> {
+    let mut out = Vec::new();
+    for (name, seq) in &cat.sequences {
+        let Some((table, column)) = &seq.owned_by else {
+            continue;
+        };
+        let renamed = moved
+            .iter()
+            .any(|(t, c)| t == table && c.as_ref().is_none_or(|c| c == column));
+        if !renamed || seq.identity || to.sequences.contains_key(name) {
+            continue;
+        }
+        let wanted = to.sequences.values().find(|s| {
+            s.owned_by.as_ref() == Some(&(table.clone(), column.clone()))
+                && s.name.schema == name.schema
+                && !cat.sequences.contains_key(&s.name)
+                && !cat.tables.contains_key(&s.name)
+                && !cat.indexes.contains_key(&s.name)
+        });
+        if let Some(w) = wanted {
+            out.push(Rename::Sequence {
+                from: name.clone(),
+                to: w.name.name.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The schema of a hint: its own, or the one schema where the desired catalog has the object.
@@ -374,6 +427,34 @@ fn step(cat: &Catalog, r: &Rename) -> Draft {
             .needs(table);
             hazard(d, format!("index {from}"))
         }
+        // ALTER SEQUENCE s.old RENAME TO new
+        Rename::Sequence { from, to } => {
+            let new = rename_of(from, to);
+            let owner = cat
+                .sequences
+                .get(from)
+                .and_then(|s| s.owned_by.as_ref())
+                .map(|(t, c)| format!("{t}.{c}"))
+                .unwrap_or_default();
+            let d = Draft::new(
+                Phase::Rename,
+                ObjectId::Sequence { name: new.clone() },
+                Action::Rename,
+                format!("ALTER SEQUENCE {from} RENAME TO {to}"),
+                format!(
+                    "renamed from {} with {owner}, which owns it (keeps its current value)",
+                    from.name
+                ),
+            )
+            .creates([ObjectId::Sequence { name: new.clone() }])
+            .drops([ObjectId::Sequence { name: from.clone() }])
+            .claims([relation_name(&new)])
+            .frees([relation_name(from)])
+            .needs([ObjectId::Schema {
+                name: from.schema.clone(),
+            }]);
+            hazard(d, format!("sequence {from}"))
+        }
         // ALTER TABLE t RENAME CONSTRAINT old TO new
         Rename::Constraint { table, from, to } => {
             let con = cat.tables.get(table).and_then(|t| t.constraints.get(from));
@@ -563,6 +644,15 @@ pub(crate) fn apply(cat: &mut Catalog, r: &Rename) {
                 }
             }
         }
+        Rename::Sequence { from, to } => {
+            let new = rename_of(from, to);
+            rekey(&mut cat.sequences, from, &new, |s| s.name = new.clone());
+            for t in cat.tables.values_mut() {
+                for c in &mut t.columns {
+                    c.default = c.default.as_deref().map(|d| text::regclass(d, from, &new));
+                }
+            }
+        }
         Rename::Index { from, to } => {
             let new = rename_of(from, to);
             rekey(&mut cat.indexes, from, &new, |i| i.name = new.clone());
@@ -717,6 +807,11 @@ fn rename_id(id: &ObjectId, r: &Rename) -> ObjectId {
         (Rename::Index { from, to }, ObjectId::Index { name }) if name == from => ObjectId::Index {
             name: rename_of(from, to),
         },
+        (Rename::Sequence { from, to }, ObjectId::Sequence { name }) if name == from => {
+            ObjectId::Sequence {
+                name: rename_of(from, to),
+            }
+        }
         (Rename::Constraint { table, from, to }, ObjectId::Constraint { table: t, name })
             if t == table && name == from =>
         {

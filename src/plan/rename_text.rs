@@ -247,6 +247,24 @@ pub(crate) fn label(text: &str, ty: &QualName, from: &str, to: &str) -> String {
     splice(text, edits)
 }
 
+/// `'s.old'::regclass` → `'s.new'::regclass` (a sequence in `nextval(...)`).
+pub(crate) fn regclass(text: &str, from: &QualName, to: &QualName) -> String {
+    if !text.contains("regclass") {
+        return text.to_string();
+    }
+    let toks = tokens(text);
+    let mut edits = Vec::new();
+    for i in 0..toks.len() {
+        if matches!(&toks[i].0, Tok::Str(v) if QualName::parse(v).as_ref() == Some(from))
+            && is_punct(toks.get(i + 1), ':')
+            && is_ident(toks.get(i + 2), "regclass")
+        {
+            edits.push((toks[i].1.clone(), quote_literal(&to.to_string())));
+        }
+    }
+    splice(text, edits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +319,18 @@ mod tests {
         assert_eq!(
             foreign_key_column(fk, false, &a, &b),
             "FOREIGN KEY (id) REFERENCES public.t(key) ON DELETE CASCADE"
+        );
+    }
+
+    #[test]
+    fn sequences_in_nextval() {
+        let (a, b) = (
+            QualName::new("public", "t_id_seq"),
+            QualName::new("public", "u_id_seq"),
+        );
+        assert_eq!(
+            regclass("nextval('public.t_id_seq'::regclass)", &a, &b),
+            "nextval('public.u_id_seq'::regclass)"
         );
     }
 
