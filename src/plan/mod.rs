@@ -17,6 +17,7 @@ mod policy;
 mod privilege;
 mod rebuild;
 mod rename;
+mod rename_catalog;
 mod rename_text;
 mod routine;
 mod routine_deps;

@@ -227,6 +227,39 @@ pub(crate) fn foreign_key_column(text: &str, own: bool, from: &Ident, to: &Ident
     )
 }
 
+/// A trigger's definition (`pg_get_triggerdef`): the column in `UPDATE OF a, b` and as
+/// `new.a` / `old.a` in its `WHEN` condition.
+pub(crate) fn trigger_column(text: &str, from: &Ident, to: &Ident) -> String {
+    if !text.contains(from.as_str()) {
+        return text.to_string();
+    }
+    let toks = tokens(text);
+    let mut edits = Vec::new();
+    let mut in_update_of = false;
+    for i in 0..toks.len() {
+        if is_ident(toks.get(i), "OF") && is_ident(toks.get(i.wrapping_sub(1)), "UPDATE") {
+            in_update_of = true;
+            continue;
+        }
+        if is_ident(toks.get(i), "ON") {
+            in_update_of = false;
+        }
+        if !is_ident(toks.get(i), from.as_str()) {
+            continue;
+        }
+        let listed =
+            in_update_of && (is_ident(toks.get(i - 1), "OF") || is_punct(toks.get(i - 1), ','));
+        let row = i >= 2
+            && is_punct(toks.get(i - 1), '.')
+            && (is_ident(toks.get(i - 2), "new") || is_ident(toks.get(i - 2), "old"))
+            && !is_punct(toks.get(i + 1), '.');
+        if listed || row {
+            edits.push((toks[i].1.clone(), to.to_string()));
+        }
+    }
+    splice(text, edits)
+}
+
 /// `'old'::schema.type` → `'new'::schema.type` (a label of an enum in an expression).
 pub(crate) fn label(text: &str, ty: &QualName, from: &str, to: &str) -> String {
     if !text.contains(ty.name.as_str()) {
@@ -319,6 +352,19 @@ mod tests {
         assert_eq!(
             foreign_key_column(fk, false, &a, &b),
             "FOREIGN KEY (id) REFERENCES public.t(key) ON DELETE CASCADE"
+        );
+    }
+
+    #[test]
+    fn trigger_columns() {
+        let (a, b) = (Ident::new("status"), Ident::new("state"));
+        assert_eq!(
+            trigger_column(
+                "CREATE TRIGGER status AFTER UPDATE OF name, status ON public.t FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.status()",
+                &a,
+                &b
+            ),
+            "CREATE TRIGGER status AFTER UPDATE OF name, state ON public.t FOR EACH ROW WHEN ((old.state IS DISTINCT FROM new.state)) EXECUTE FUNCTION public.status()"
         );
     }
 
