@@ -95,7 +95,7 @@ pub(crate) fn prepare(
                     Phase::CreateType,
                     guard_id.clone(),
                     Action::Alter,
-                    guard_sql(&name, &columns, &removed),
+                    guard_sql(cat, &name, &columns, &removed),
                     format!(
                         "labels {} of {name} removed: refuse while rows use them",
                         listed(&removed)
@@ -267,14 +267,16 @@ fn refuse_other_users(cat: &Catalog, name: &QualName) -> Result<(), PlanError> {
 /// `DO $schemadiff$ ... $schemadiff$`: per column, the rows whose value (or array element)
 /// is a removed label, grouped by label; an error listing `table.column = 'label': N rows`
 /// when there are any.
-fn guard_sql(name: &QualName, columns: &[Use], removed: &[String]) -> String {
+fn guard_sql(cat: &Catalog, name: &QualName, columns: &[Use], removed: &[String]) -> String {
     let labels = removed
         .iter()
         .map(|l| quote_literal(l))
         .collect::<Vec<_>>()
         .join(", ");
     let mut body = String::new();
-    for c in columns {
+    // A partitioned table's scan covers its partitions: they are not counted twice.
+    let partition = |t: &QualName| cat.tables.get(t).is_some_and(|t| t.partition_of.is_some());
+    for c in columns.iter().filter(|c| !partition(&c.table)) {
         let target = quote_literal(&format!("{}.{}", c.table, c.column));
         let query = if c.array {
             format!(
