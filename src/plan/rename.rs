@@ -580,3 +580,7 @@ pub(crate) fn order_after_renames(renames: usize, steps: &mut [Draft]) {
         d.deps.needs.extend(after);
     }
 }
+
+#[cfg(test)]
+#[path = "rename_tests.rs"]
+mod tests;
