@@ -254,6 +254,7 @@ mod tests {
                 vec![HazardNote::new(Hazard::DataLoss, "drops table t")],
             )],
             unmanaged: vec![],
+            notes: vec![],
         };
         let err = check_hazards(&plan, &BTreeSet::new()).unwrap_err();
         let text = err.to_string();

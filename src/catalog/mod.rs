@@ -12,6 +12,7 @@ pub mod builder;
 mod fingerprint;
 pub mod ident;
 pub mod partition;
+pub mod rename;
 pub mod routines;
 pub mod security;
 pub mod timescale;
@@ -19,6 +20,7 @@ pub mod view;
 
 pub use ident::{quote_ident, quote_literal, Ident, QualName};
 pub use partition::PartitionOf;
+pub use rename::{RenameHint, RenameKind};
 pub use routines::{EventTrigger, Function, RoutineKind, Trigger, TriggerEnabled};
 pub use security::{Grantee, Policy, PolicyCommand, Privileges, RowSecurity};
 pub use timescale::Timescale;
@@ -75,6 +77,10 @@ pub struct Catalog {
     /// extension version. Empty when the extension is not installed.
     #[serde(default, skip_serializing_if = "Timescale::is_empty")]
     pub timescale: Timescale,
+    /// Renames the desired files declare (empty for a live catalog). Never compared and not
+    /// in the fingerprint: the planner reads them to rename instead of drop and create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renames: Vec<RenameHint>,
 }
 
 /// The identity of any modelled object: what steps create, drop, alter and depend on.

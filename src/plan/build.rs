@@ -324,7 +324,7 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
     std::thread::scope(|scope| {
         let source = scope.spawn(|| from.fingerprint());
         let target = scope.spawn(|| to.fingerprint());
-        let (steps, unmanaged) = plan_steps(from, to, opts)?;
+        let (steps, unmanaged, notes) = plan_steps(from, to, opts)?;
         Ok(Plan {
             format_version: PLAN_FORMAT_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -336,16 +336,19 @@ pub fn build(from: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Plan, P
                 .unwrap_or_else(|p| std::panic::resume_unwind(p)),
             steps,
             unmanaged,
+            notes,
         })
     })
 }
 
-/// The ordered steps from `live` to `to`, and the unmanaged objects of both.
-fn plan_steps(
-    live: &Catalog,
-    to: &Catalog,
-    opts: &PlanOptions,
-) -> Result<(Vec<Step>, Vec<crate::catalog::Unmanaged>), PlanError> {
+/// The ordered steps, the unmanaged objects of both catalogs, and notes.
+type Planned = (Vec<Step>, Vec<crate::catalog::Unmanaged>, Vec<String>);
+
+/// The ordered steps from `live` to `to`, the unmanaged objects of both, and notes.
+fn plan_steps(live: &Catalog, to: &Catalog, opts: &PlanOptions) -> Result<Planned, PlanError> {
+    let renamed = super::rename::prepare(live, to)?;
+    let live = &renamed.catalog;
+    let renames = renamed.drafts.len();
     let partitions = super::partition::moves(live, to);
     let planned = super::partition::as_planned(live, &partitions);
     let from: &Catalog = &planned;
@@ -394,10 +397,12 @@ fn plan_steps(
                 .unwrap_or_else(|p| std::panic::resume_unwind(p)),
         )
     });
-    let mut steps = first?;
+    let mut steps = Steps(renamed.drafts);
+    steps.0.extend(first?.0);
     steps.0.extend(second?.0);
     // Last: privileges and policies follow what the other planners create and drop.
     super::security::plan(ctx, &mut steps)?;
+    super::rename::order_after_renames(renames, &mut steps.0);
 
     let mut ready: Vec<Step> = Vec::with_capacity(steps.0.len());
     let mut ranked: Vec<(u32, Deps)> = Vec::with_capacity(steps.0.len());
@@ -429,7 +434,7 @@ fn plan_steps(
         .chain(&to.unmanaged)
         .cloned()
         .collect();
-    Ok((steps, unmanaged.into_iter().collect()))
+    Ok((steps, unmanaged.into_iter().collect(), renamed.notes))
 }
 
 /// An [`PlanError::Unsupported`] for a change that has no safe automatic form yet.

@@ -6,6 +6,7 @@ mod column;
 mod constraint;
 mod default_acl;
 mod deps;
+mod enum_rebuild;
 pub mod hazard;
 mod index;
 mod online;
@@ -15,6 +16,9 @@ mod partition_steps;
 mod policy;
 mod privilege;
 mod rebuild;
+mod rename;
+mod rename_catalog;
+mod rename_text;
 mod routine;
 mod routine_deps;
 mod schema;
@@ -57,6 +61,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Objects in the managed schemas of kinds schemadiff does not model yet.
     pub unmanaged: Vec<Unmanaged>,
+    /// Remarks that are not steps: declared renames that planned nothing, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Plan {

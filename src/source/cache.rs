@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::introspect::Scope;
 
 /// Bumped whenever what is cached changes meaning.
-const FORMAT: &str = "schemadiff-desired-catalog-v2";
+const FORMAT: &str = "schemadiff-desired-catalog-v3";
 
 /// `SCHEMADIFF_CACHE_DIR`, else `$XDG_CACHE_HOME/schemadiff`, else `~/.cache/schemadiff`.
 pub fn default_dir() -> Option<PathBuf> {

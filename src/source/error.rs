@@ -52,6 +52,17 @@ pub enum SourceError {
         at: SourceSpan,
     },
 
+    #[error("{message}")]
+    #[diagnostic(code(schemadiff::source::annotation), help("{help}"))]
+    Annotation {
+        message: String,
+        #[source_code]
+        src: SqlSource,
+        #[label("this annotation")]
+        at: SourceSpan,
+        help: String,
+    },
+
     #[error("`{what}` acts on the whole server, not on one database")]
     #[diagnostic(
         code(schemadiff::source::cluster_level),

@@ -9,6 +9,7 @@
 //!   [`desired_catalog_of_files`] too, from files read but not split (a cache hit never
 //!   splits them).
 
+pub mod annotations;
 pub mod cache;
 mod classify;
 mod devdb;
@@ -237,7 +238,9 @@ impl Miss {
         dev: &DevDb,
         scope: &Scope,
     ) -> Result<Catalog, SourceError> {
-        let catalog = devdb::load_and_introspect(files, dev, scope, self.admin).await?;
+        let renames = annotations::parse_files(&files.files)?;
+        let mut catalog = devdb::load_and_introspect(files, dev, scope, self.admin).await?;
+        catalog.renames = renames;
         if let Some((dir, key)) = &self.entry {
             cache::store(dir, key, &catalog);
         }

@@ -163,5 +163,6 @@ pub fn plan_of(steps: Vec<Step>) -> Plan {
         target_fingerprint: String::new(),
         steps,
         unmanaged: vec![],
+        notes: vec![],
     }
 }
