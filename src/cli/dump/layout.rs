@@ -5,8 +5,6 @@
 //! 00_extensions.sql            CREATE EXTENSION, COMMENT ON EXTENSION
 //! 01_schemas.sql               CREATE SCHEMA, their comments and grants
 //! 02_roles.sql                 CREATE ROLE (only when the plan creates roles)
-//! 03_default_privileges.sql    ALTER DEFAULT PRIVILEGES
-//! 04_event_triggers.sql        CREATE EVENT TRIGGER
 //! <schema>/types/<name>.sql               enum, domain or composite type, comment, grants
 //! <schema>/sequences/<name>.sql           a sequence not owned by a column
 //! <schema>/tables/<name>.sql              the table, its owned sequences, constraints,
@@ -18,7 +16,14 @@
 //! <schema>/functions/<name>.sql           every overload of the function, procedure or
 //!                                         aggregate, comments and grants
 //! 99_other.sql                 a step whose object none of the above owns
+//! zz_default_privileges.sql    ALTER DEFAULT PRIVILEGES
+//! zz_event_triggers.sql        CREATE EVENT TRIGGER
 //! ```
+//!
+//! The loader orders statements by what they reference, files in path order breaking ties:
+//! the `zz_` files come last so that, as in the plan the dump comes from, default
+//! privileges apply only to objects created after them and event triggers do not fire
+//! while the schema is loaded.
 //!
 //! Names are kept as they are in file names except for characters that are not letters,
 //! digits, `_`, `-` or a `.` after the first character: those are written `%XX` (UTF-8
@@ -104,8 +109,8 @@ impl Owner {
             Owner::Extensions => Some("00_extensions"),
             Owner::Schemas => Some("01_schemas"),
             Owner::Roles => Some("02_roles"),
-            Owner::DefaultPrivileges => Some("03_default_privileges"),
-            Owner::EventTriggers => Some("04_event_triggers"),
+            Owner::DefaultPrivileges => Some("zz_default_privileges"),
+            Owner::EventTriggers => Some("zz_event_triggers"),
             Owner::Other => Some("99_other"),
             Owner::Object(..) => None,
         }
