@@ -17,6 +17,7 @@ pub fn trials(harness: &Arc<Harness>) -> Vec<Trial> {
     vec![
         Trial::test("layout::every_kind_files", h(every_kind_files)),
         Trial::test("layout::force_replaces_only_a_dump", h(force)),
+        Trial::test("layout::unmodelled_objects_are_named", h(unmodelled)),
     ]
 }
 
@@ -278,6 +279,37 @@ fn force(h: &Harness) -> Result<(), Failed> {
         &Path::new(&dir).join("01_schemas.sql").display().to_string(),
     ]);
     check(r.code == 1, "--out naming a file is an error", &r)?;
+    rt.block_on(h.drop_db(&db));
+    Ok(())
+}
+
+fn unmodelled(h: &Harness) -> Result<(), Failed> {
+    let rt = support::runtime();
+    let db = rt.block_on(h.fresh_db("layout_unmodelled"));
+    load(
+        h,
+        &db.dbname(),
+        "CREATE COLLATION mycoll (provider = libc, locale = 'C');
+         CREATE TABLE t (a int);
+         CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
+    )?;
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("dump");
+    let url = h.cluster.url(&db.dbname());
+    let r = schemadiff(&["dump", "--url", &url, "--out", &out.display().to_string()]);
+    check(
+        r.code == 0
+            && r.stderr
+                .contains("2 objects of kinds schemadiff does not model are not in the dump")
+            && r.stderr.contains("collation public.mycoll")
+            && r.stderr.contains("rule r on public.t"),
+        "objects the dump leaves out are named on stderr",
+        &r,
+    )?;
+    let paths: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
+    if paths != ["01_schemas.sql", "public/tables/t.sql"] {
+        return Err(format!("unexpected files {paths:?}").into());
+    }
     rt.block_on(h.drop_db(&db));
     Ok(())
 }

@@ -342,6 +342,79 @@ fn owner_of(id: &ObjectId, cat: &Catalog, rel: &Relations) -> Owner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::builder::{column_id, sequence_id, CatalogBuilder};
+
+    #[test]
+    fn statements_go_to_the_file_of_the_object_that_owns_them() {
+        let cat = CatalogBuilder::new()
+            .schema("public")
+            .schema("app")
+            .extension("pgcrypto", "public", "1.3")
+            .enum_type("app.mood", &["sad", "ok"])
+            .sequence("app.tickets", |s| s.comment("standalone"))
+            .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
+            .table("app.orders", |t| {
+                t.column("id", "integer")
+                    .not_null()
+                    .default("nextval('app.orders_id_seq'::regclass)")
+                    .column("mood", "app.mood")
+                    .primary_key("orders_pkey", &["id"])
+                    .comment("what was bought")
+            })
+            .table("app.\"Users\"", |t| t.column("id", "integer"))
+            .table("app.users", |t| {
+                t.column("id", "integer").foreign_key(
+                    "users_id_fkey",
+                    &["id"],
+                    "app.orders",
+                    &["id"],
+                )
+            })
+            .index(
+                "app.orders_mood_idx",
+                "app.orders",
+                "CREATE INDEX ON app.orders USING btree (mood)",
+            )
+            .depends(
+                column_id("app.orders", "id"),
+                sequence_id("app.orders_id_seq"),
+            )
+            .build();
+        let (files, _) = files(&cat).expect("plan");
+        let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "00_extensions.sql",
+                "01_schemas.sql",
+                "app/sequences/tickets.sql",
+                "app/tables/Users.sql",
+                "app/tables/orders.sql",
+                "app/tables/users~2.sql",
+                "app/types/mood.sql",
+            ]
+        );
+        let orders = files[4].text();
+        assert!(
+            orders.starts_with(
+                "-- schemadiff dump: table app.orders\n\nCREATE SEQUENCE app.orders_id_seq"
+            ),
+            "{orders}"
+        );
+        for want in [
+            "CREATE TABLE app.orders (",
+            "CREATE INDEX orders_mood_idx ON app.orders USING btree (mood);",
+            "COMMENT ON TABLE app.orders IS 'what was bought';",
+        ] {
+            assert!(orders.contains(want), "{want} not in\n{orders}");
+        }
+        assert!(files[5]
+            .text()
+            .contains("ADD CONSTRAINT users_id_fkey FOREIGN KEY"));
+        assert!(files[2]
+            .text()
+            .contains("COMMENT ON SEQUENCE app.tickets IS 'standalone';"));
+    }
 
     #[test]
     fn file_stems_keep_plain_names_and_encode_the_rest() {

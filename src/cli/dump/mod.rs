@@ -19,8 +19,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct DumpArgs {
-    /// Connection string of the database to dump. Without it, the services of the
-    /// configuration file are dumped into their schema folders.
+    /// Connection string of the database to dump. Without it, or with SERVICE names (which
+    /// win over DATABASE_URL), services of the configuration file are dumped into their
+    /// schema folders.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub url: Option<String>,
 
