@@ -306,6 +306,15 @@ fn unmodelled(h: &Harness) -> Result<(), Failed> {
         "objects the dump leaves out are named on stderr",
         &r,
     )?;
+    let r = schemadiff(&["dump", "--url", &url]);
+    check(
+        r.code == 0
+            && r.stderr.contains("collation public.mycoll")
+            && r.stdout.contains("CREATE TABLE public.t")
+            && !r.stdout.contains("warning"),
+        "without --out too, on stderr only",
+        &r,
+    )?;
     let paths: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
     if paths != ["01_schemas.sql", "public/tables/t.sql"] {
         return Err(format!("unexpected files {paths:?}").into());

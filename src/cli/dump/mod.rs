@@ -8,7 +8,6 @@ mod write;
 
 use super::args::DevArgs;
 use super::{Exit, Output};
-use crate::catalog::Catalog;
 use crate::conn::ConnTarget;
 use crate::plan::{Action, Plan};
 use crate::workflow::{self, Error};
@@ -17,6 +16,8 @@ use layout::{DumpFile, Kind, Owner};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// `schemadiff dump`: one database (`--url`, to stdout or `--out DIR`) or services of the
+/// configuration file (into their schema folders).
 #[derive(Debug, Args)]
 pub struct DumpArgs {
     /// Connection string of the database to dump. Without it, or with SERVICE names (which
@@ -55,19 +56,20 @@ pub struct DumpArgs {
     pub dev: DevArgs,
 }
 
-/// The SQL that creates `catalog` in a fresh database (which already has `public`), in
-/// plan order: one stream that psql can load as it is.
-pub fn dump_sql(catalog: &Catalog) -> Result<String, Error> {
-    let plan = layout::create_plan(catalog)?;
+/// The SQL of `plan` (from an empty database to the dumped one) as one stream that psql can
+/// load as it is: its create steps in plan order.
+fn stream(plan: &Plan) -> String {
     let mut out = String::from("-- schema dumped by schemadiff\n");
     for step in plan.steps.iter().filter(|s| s.action != Action::Drop) {
         out.push('\n');
         out.push_str(&step.sql);
         out.push_str(";\n");
     }
-    Ok(out)
+    out
 }
 
+/// `dump --url URL [--out DIR]`, or the fleet when there is no `--url` or SERVICE names are
+/// given.
 pub async fn run(args: DumpArgs, out: &mut Output) -> Result<Exit, Error> {
     if !args.services.is_empty() || args.url.is_none() {
         return fleet::run(&args, out).await;
@@ -76,18 +78,20 @@ pub async fn run(args: DumpArgs, out: &mut Output) -> Result<Exit, Error> {
     let target = ConnTarget::parse(url)?;
     let scope = args.dev.resolve(Vec::new())?.scope;
     let catalog = workflow::live_catalog(&target, &scope).await?;
-    match &args.out {
+    let plan = match &args.out {
         None => {
-            let sql = dump_sql(&catalog)?;
-            out.product(&sql);
+            let plan = layout::create_plan(&catalog)?;
+            out.product(&stream(&plan));
+            plan
         }
         Some(dir) => {
             let (files, plan) = layout::files(&catalog)?;
             write::write_dir(dir, &files, args.force)?;
             out.note(&format!("{} → {}", summary(&files), dir.display()));
-            warn_unmanaged(&plan, out, "");
+            plan
         }
-    }
+    };
+    warn_unmanaged(&plan, out, "");
     Ok(Exit::Success)
 }
 
