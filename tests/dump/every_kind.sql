@@ -10,6 +10,9 @@ EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
 CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public;
 
+-- a hardened public schema: the dump says so with a REVOKE (a fresh database grants USAGE)
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+
 CREATE SCHEMA billing;
 COMMENT ON SCHEMA billing IS 'money';
 GRANT USAGE ON SCHEMA billing TO dump_reader;

@@ -166,6 +166,7 @@ fn every_kind_files(h: &Harness) -> Result<(), Failed> {
         ("billing/sequences/counter.sql", "GRANT USAGE ON SEQUENCE billing.counter TO dump_writer"),
         ("billing/types/mood.sql", "GRANT USAGE ON TYPE billing.mood TO dump_reader"),
         ("01_schemas.sql", "COMMENT ON SCHEMA billing IS 'money'"),
+        ("01_schemas.sql", "REVOKE USAGE ON SCHEMA public FROM PUBLIC"),
         ("zz_default_privileges.sql", "ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA billing GRANT SELECT ON TABLES TO dump_reader"),
         ("zz_event_triggers.sql", "CREATE EVENT TRIGGER billing_ddl"),
     ] {
@@ -256,12 +257,7 @@ fn force(h: &Harness) -> Result<(), Failed> {
     let r = schemadiff(&["dump", "--url", &url, "--out", &dir, "--force"]);
     check(r.code == 0, "--force over an earlier dump", &r)?;
     let after: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
-    let want = [
-        ".gitkeep",
-        "01_schemas.sql",
-        "README.md",
-        "public/tables/t1.sql",
-    ];
+    let want = [".gitkeep", "README.md", "public/tables/t1.sql"];
     if after != want {
         return Err(format!(
             "after --force: {after:?}, want {want:?} (t2 and the extra schema gone, README and .gitkeep kept)"
@@ -276,7 +272,7 @@ fn force(h: &Harness) -> Result<(), Failed> {
         "--url",
         &url,
         "--out",
-        &Path::new(&dir).join("01_schemas.sql").display().to_string(),
+        &Path::new(&dir).join("README.md").display().to_string(),
     ]);
     check(r.code == 1, "--out naming a file is an error", &r)?;
     rt.block_on(h.drop_db(&db));
@@ -316,7 +312,7 @@ fn unmodelled(h: &Harness) -> Result<(), Failed> {
         &r,
     )?;
     let paths: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
-    if paths != ["01_schemas.sql", "public/tables/t.sql"] {
+    if paths != ["public/tables/t.sql"] {
         return Err(format!("unexpected files {paths:?}").into());
     }
     rt.block_on(h.drop_db(&db));

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! 00_extensions.sql            CREATE EXTENSION, COMMENT ON EXTENSION
-//! 01_schemas.sql               CREATE SCHEMA, their comments and grants
+//! 01_schemas.sql               CREATE SCHEMA, their comments and grants (for `public`, what
+//!                              differs from a new database)
 //! 02_roles.sql                 CREATE ROLE (only when the plan creates roles)
 //! <schema>/types/<name>.sql               enum, domain or composite type, comment, grants
 //! <schema>/sequences/<name>.sql           a sequence not owned by a column
@@ -30,7 +31,8 @@
 //! bytes). Two names of one folder that differ only in letter case get `~2`, `~3`, ... (in
 //! name order) so that the dump also fits a case-insensitive file system.
 
-use crate::catalog::{Catalog, Ident, ObjectId, QualName};
+use crate::catalog::security::{Acl, Grant, ObjectPrivileges};
+use crate::catalog::{Catalog, Grantee, Ident, ObjectId, QualName};
 use crate::plan::{self, Action, Plan, PlanOptions};
 use crate::workflow::Error;
 use std::collections::{BTreeMap, BTreeSet};
@@ -157,8 +159,20 @@ impl DumpFile {
     }
 }
 
-/// The plan that builds `catalog` in a fresh database (which already has `public`).
+/// The plan that builds `catalog` in a fresh database of the same server version.
 pub fn create_plan(catalog: &Catalog) -> Result<Plan, Error> {
+    Ok(plan::build(
+        &fresh_database(catalog),
+        catalog,
+        &PlanOptions::default(),
+    )?)
+}
+
+/// What a new database of `catalog`'s server version holds: the `public` schema, with its
+/// comment and the privileges PUBLIC has on it (USAGE; CREATE too before PostgreSQL 15), so
+/// that a dump says only how the dumped database differs (`REVOKE CREATE ON SCHEMA public
+/// FROM PUBLIC` where it was hardened).
+fn fresh_database(catalog: &Catalog) -> Catalog {
     let mut base = Catalog {
         server_version: catalog.server_version,
         ..Catalog::default()
@@ -167,11 +181,36 @@ pub fn create_plan(catalog: &Catalog) -> Result<Plan, Error> {
     base.schemas.insert(
         public.clone(),
         crate::catalog::Schema {
-            name: public,
+            name: public.clone(),
             comment: Some("standard public schema".into()),
         },
     );
-    Ok(plan::build(&base, catalog, &PlanOptions::default())?)
+    let id = ObjectId::Schema { name: public };
+    let owner = catalog
+        .privileges
+        .objects
+        .get(&id)
+        .map(|p| p.owner.clone())
+        .unwrap_or_else(|| Ident::new("pg_database_owner"));
+    let mut granted = vec!["USAGE"];
+    if catalog.server_version < 150000 {
+        granted.push("CREATE");
+    }
+    let acl = Acl {
+        granted: granted
+            .into_iter()
+            .map(|p| Grant {
+                grantee: Grantee::Public,
+                privilege: p.to_string(),
+                grantable: false,
+            })
+            .collect(),
+        ..Acl::default()
+    };
+    base.privileges
+        .objects
+        .insert(id, ObjectPrivileges { owner, acl });
+    base
 }
 
 /// The files of a dump of `catalog`, sorted by path, with the plan they came from.
