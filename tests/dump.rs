@@ -204,7 +204,29 @@ fn schema_dump(h: &Harness, dbname: &str) -> Result<String, String> {
     let text = String::from_utf8_lossy(&out.stdout);
     let text = mask_ids(&text, "_materialized_hypertable_");
     let text = mask_ids(&text, "cagg_watermark(");
+    let text = if h.server_version >= 180000 {
+        unnamed_not_null(&text)
+    } else {
+        text
+    };
     Ok(support::oracle::normalize_dump(&text))
+}
+
+/// `CONSTRAINT name NOT NULL` as `NOT NULL`: the names PostgreSQL 18 gives NOT NULL
+/// constraints are not modelled (a table attached as a partition keeps the names it was
+/// created with, one created `PARTITION OF` takes its parent's), so a dump does not keep them.
+fn unnamed_not_null(text: &str) -> String {
+    text.lines()
+        .map(
+            |line| match (line.find(" CONSTRAINT "), line.find(" NOT NULL")) {
+                (Some(at), Some(nn)) if at < nn && !line[at + 12..nn].trim().contains(' ') => {
+                    format!("{}{}", &line[..at], &line[nn..])
+                }
+                _ => line.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn mask_ids(text: &str, prefix: &str) -> String {
