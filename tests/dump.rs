@@ -1,7 +1,9 @@
 //! `schemadiff dump` through the real binary against a real PostgreSQL.
 //!
-//! - `round_trip::*`: a source database A is built (the example schemas under `schema/`,
-//!   found by walking it, with `schemadiff apply`; every fixture's desired side and
+//! - `round_trip::*`: a source database A is built (the example services under `schema/`,
+//!   found by walking it: the services of each `schemadiff.yaml` with their managed schemas,
+//!   after the `.sql` files beside it (roles) ran on the cluster, and any other folder of
+//!   `.sql` files; with `schemadiff apply`; every fixture's desired side and
 //!   `tests/dump/every_kind.sql` with psql semantics), dumped with `dump --out`, the dump is
 //!   applied to an empty database B; then the plan of B against the dump and the plan of A
 //!   against the dump are both empty, `pg_dump --schema-only` of A and B are equal once
@@ -100,43 +102,92 @@ pub fn read_tree(dir: &Path) -> Vec<(String, String)> {
 
 /// How the source database of a round trip is built.
 enum Source {
-    /// `schemadiff apply` of a desired-schema folder.
-    Schema(PathBuf),
+    /// `schemadiff apply` of a desired-schema folder, managing these schemas (all when
+    /// empty): an example service.
+    Schema(PathBuf, Vec<String>),
     /// SQL executed as it is (psql semantics).
     Sql(String),
 }
 
-/// The example schemas: every folder under `schema/` that holds `.sql` files itself, with
-/// whether it needs TimescaleDB (a `CREATE EXTENSION ... timescaledb` in one of them).
-fn example_schemas() -> Vec<(String, PathBuf, bool)> {
+/// An example service of `schema/`.
+struct Example {
+    /// `system/service`.
+    name: String,
+    dir: PathBuf,
+    /// Its managed schemas (`schemas:` in the system's schemadiff.yaml); empty: all.
+    schemas: Vec<String>,
+    /// A `CREATE EXTENSION ... timescaledb` in one of its files.
+    timescale: bool,
+}
+
+/// The example services under `schema/`: the services of each system's `schemadiff.yaml`
+/// (with their managed schemas), and any other folder that holds `.sql` files itself. The
+/// `.sql` files beside a `schemadiff.yaml` (cluster-wide roles) are returned apart, to be
+/// run once on the test cluster.
+fn examples() -> (Vec<Example>, Vec<PathBuf>) {
     let root = repo().join("schema");
     let mut out = Vec::new();
+    let mut setup = Vec::new();
     let mut stack = vec![root.clone()];
+    let name_of = |dir: &Path| dir.strip_prefix(&root).unwrap_or(dir).display().to_string();
     while let Some(dir) = stack.pop() {
         let mut sql = Vec::new();
+        let mut dirs = Vec::new();
         for e in std::fs::read_dir(&dir).expect("read schema/").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "sql") {
+                sql.push(p);
+            }
+        }
+        let config = dir.join("schemadiff.yaml");
+        if config.is_file() {
+            let config = schemadiff::config::Config::load(&config).expect("schemadiff.yaml");
+            for service in config.file.services.values() {
+                let sdir = dir.join(&service.schema);
+                out.push(Example {
+                    name: name_of(&sdir),
+                    timescale: needs_timescale(&sdir),
+                    dir: sdir,
+                    schemas: service.schemas.clone(),
+                });
+            }
+            setup.extend(sql);
+        } else if !sql.is_empty() {
+            out.push(Example {
+                name: name_of(&dir),
+                timescale: needs_timescale(&dir),
+                dir,
+                schemas: Vec::new(),
+            });
+        } else {
+            stack.extend(dirs);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    setup.sort();
+    (out, setup)
+}
+
+fn needs_timescale(dir: &Path) -> bool {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "sql") {
-                sql.push(std::fs::read_to_string(&p).unwrap_or_default());
+                let t = std::fs::read_to_string(&p)
+                    .unwrap_or_default()
+                    .to_lowercase();
+                if t.contains("create extension") && t.contains("timescaledb") {
+                    return true;
+                }
             }
         }
-        if !sql.is_empty() {
-            let timescale = sql.iter().any(|t| {
-                let t = t.to_lowercase();
-                t.contains("create extension") && t.contains("timescaledb")
-            });
-            let name = dir
-                .strip_prefix(&root)
-                .unwrap_or(&dir)
-                .display()
-                .to_string();
-            out.push((name, dir, timescale));
-        }
     }
-    out.sort();
-    out
+    false
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -263,8 +314,20 @@ fn round_trip_on(
     source: &Source,
 ) -> Result<(), Failed> {
     let (url_a, url_b) = (h.cluster.url(a), h.cluster.url(b));
+    let scope: &[String] = match source {
+        Source::Schema(_, schemas) => schemas,
+        Source::Sql(_) => &[],
+    };
+    // every command of the round trip manages the same schemas
+    let schemadiff = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        for s in scope {
+            all.extend(["--managed-schema", s.as_str()]);
+        }
+        schemadiff(&all)
+    };
     match source {
-        Source::Schema(dir) => {
+        Source::Schema(dir, _) => {
             let r = schemadiff(&[
                 "apply",
                 "--url",
@@ -389,17 +452,28 @@ fn main() {
     let timescale = harness.timescaledb;
     let mut trials = Vec::new();
     let mut skipped = Vec::new();
-    for (name, dir, needs_tsdb) in example_schemas() {
-        let trial_name = format!("round_trip::schema::{name}");
-        if needs_tsdb && !timescale {
+    let (examples, setup) = examples();
+    for file in &setup {
+        let sql = std::fs::read_to_string(file).expect("read a system's setup SQL");
+        let rt = support::runtime();
+        let admin = harness.cluster.target("postgres");
+        rt.block_on(async {
+            let client = admin.connect().await.expect("connect");
+            client.batch_execute(&sql).await
+        })
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    for ex in examples {
+        let trial_name = format!("round_trip::schema::{}", ex.name);
+        if ex.timescale && !timescale {
             skipped.push(trial_name.clone());
             trials.push(Trial::test(trial_name, || Ok(())).with_ignored_flag(true));
             continue;
         }
         let h = harness.clone();
-        let label = name.replace('/', "_");
+        let label = ex.name.replace('/', "_");
         trials.push(Trial::test(trial_name, move || {
-            round_trip(&h, &label, &Source::Schema(dir))
+            round_trip(&h, &label, &Source::Schema(ex.dir, ex.schemas))
         }));
     }
     let every_kind = include_str!("dump/every_kind.sql").to_string();
