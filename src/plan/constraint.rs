@@ -1,5 +1,5 @@
 //! Constraints: the foreign keys of new tables (always separate steps, after every table
-//! exists), and every constraint change on existing tables.
+//! exists) and their NOT VALID constraints, and every constraint change on existing tables.
 
 use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
 use super::deps::constraint_index_name;
@@ -8,14 +8,22 @@ use super::{Action, Budget, Hazard};
 use crate::catalog::{Constraint, ConstraintKind, Ident, ObjectId, QualName};
 use crate::diff::KeptConstraint;
 
+/// Whether a constraint of a new table is added by a step of its own rather than inside
+/// `CREATE TABLE`: foreign keys (so tables that reference each other can be created), and
+/// constraints declared NOT VALID (`CREATE TABLE` ignores NOT VALID and validates).
+pub(crate) fn added_after_table(c: &Constraint) -> bool {
+    c.kind == ConstraintKind::ForeignKey || !c.validated
+}
+
 pub(crate) fn plan(ctx: &Ctx, out: &mut Steps) -> Result<(), PlanError> {
     for t in &ctx.diff.tables.added {
-        for c in t
-            .constraints
-            .values()
-            .filter(|c| c.kind == ConstraintKind::ForeignKey)
-        {
-            add(ctx, &t.name, c, false, "foreign key added", out);
+        for c in t.constraints.values().filter(|c| added_after_table(c)) {
+            let reason = if c.kind == ConstraintKind::ForeignKey {
+                "foreign key added"
+            } else {
+                "constraint added NOT VALID, as declared"
+            };
+            add(ctx, &t.name, c, false, reason, out);
             out.0.extend(comment_change(
                 con_id(&t.name, &c.name),
                 target(&t.name, &c.name),

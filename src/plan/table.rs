@@ -6,7 +6,7 @@ use super::build::{comment_change, Ctx, Draft, Phase, PlanError, Steps};
 use super::deps::{constraint_index_name, relation_name, type_name};
 use super::sql::column_spec;
 use super::{column, partition, Action, Hazard};
-use crate::catalog::{ConstraintKind, ObjectId, QualName, Table};
+use crate::catalog::{ObjectId, QualName, Table};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::DiGraph;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,7 +38,8 @@ fn table_id(name: &QualName) -> ObjectId {
 ///     [PARTITION BY key]
 /// ```
 /// A partition's columns come from its parent. Foreign keys come later as their own steps,
-/// so tables that reference each other can be created. Comments follow as their own steps.
+/// so tables that reference each other can be created, and so do constraints declared NOT
+/// VALID (which `CREATE TABLE` would validate). Comments follow as their own steps.
 fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
     let id = table_id(&t.name);
     let mut items: Vec<String> = match t.partition_of {
@@ -48,7 +49,7 @@ fn create(ctx: &Ctx, t: &Table, out: &mut Steps) {
     let mut inline: Vec<_> = t
         .constraints
         .values()
-        .filter(|c| c.kind != ConstraintKind::ForeignKey)
+        .filter(|c| !super::constraint::added_after_table(c))
         .collect();
     inline.sort_by_key(|c| c.kind);
     items.extend(

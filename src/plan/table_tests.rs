@@ -379,3 +379,27 @@ fn a_name_is_freed_before_another_kind_takes_it() {
             < position(&p, "CREATE INDEX CONCURRENTLY u_k")
     );
 }
+
+#[test]
+fn new_table_keeps_a_not_valid_check_not_valid() {
+    let to = CatalogBuilder::new()
+        .schema("public")
+        .table("public.t", |t| {
+            t.column("a", "integer")
+                .check("a_positive", &["a"], "CHECK ((a > 0))")
+                .not_valid()
+                .check("a_small", &["a"], "CHECK ((a < 100))")
+        })
+        .build();
+    let p = plan(&empty(), &to);
+    let create = &p.steps[position(&p, "CREATE TABLE")];
+    assert!(
+        create.sql.contains("a_small") && !create.sql.contains("a_positive"),
+        "CREATE TABLE would validate a NOT VALID check:\n{}",
+        render(&p)
+    );
+    let add = &p.steps[position(&p, "ALTER TABLE public.t ADD CONSTRAINT a_positive")];
+    assert!(add.sql.ends_with(" NOT VALID"), "{}", render(&p));
+    assert!(position(&p, "CREATE TABLE") < position(&p, "ALTER TABLE"));
+    assert!(add.hazards.is_empty(), "the table is new and empty");
+}

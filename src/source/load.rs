@@ -74,10 +74,13 @@ pub(crate) struct DbFailure {
 }
 
 impl DbFailure {
+    /// Errors that a statement loaded later can cure: something missing, and 0A000, which
+    /// TimescaleDB raises for a continuous aggregate over a table that is not a hypertable
+    /// yet (its `create_hypertable` call keeps its place in another file).
     fn retryable(&self) -> bool {
         matches!(
             self.code.as_str(),
-            "42P01" | "42704" | "3F000" | "42883" | "42P10" | "42703" | "42830" | "55P04"
+            "42P01" | "42704" | "3F000" | "42883" | "42P10" | "42703" | "42830" | "55P04" | "0A000"
         ) || self.code.starts_with("40")
     }
 }

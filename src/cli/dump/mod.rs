@@ -1,0 +1,141 @@
+//! `schemadiff dump`: a database's managed schema as desired-state SQL: one stream on
+//! stdout, a folder of one file per object (`--out DIR`), or, without `--url`, every service
+//! of `schemadiff.yaml` into its schema folder.
+
+mod fleet;
+pub mod layout;
+mod write;
+
+use super::args::DevArgs;
+use super::{Exit, Output};
+use crate::conn::ConnTarget;
+use crate::plan::{Action, Plan};
+use crate::workflow::{self, Error};
+use clap::Args;
+use layout::{DumpFile, Kind, Owner};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// `schemadiff dump`: one database (`--url`, to stdout or `--out DIR`) or services of the
+/// configuration file (into their schema folders).
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Connection string of the database to dump. Without it, or with SERVICE names (which
+    /// win over DATABASE_URL), services of the configuration file are dumped into their
+    /// schema folders.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub url: Option<String>,
+
+    /// Write one file per object into this folder (see the README for the layout) instead
+    /// of printing one stream.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write into a folder that holds an earlier dump: its .sql files are replaced (other
+    /// files are kept; a .sql file schemadiff did not write stops the dump).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Services of the configuration file to dump [default: all of them].
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+
+    /// The configuration file of the fleet.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+
+    /// Services dumped at the same time.
+    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
+    pub jobs: usize,
+
+    /// Use each service's URL for this environment (its `environments` entry).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+
+    #[command(flatten)]
+    pub dev: DevArgs,
+}
+
+/// The SQL of `plan` (from an empty database to the dumped one) as one stream that psql can
+/// load as it is: its create steps in plan order.
+fn stream(plan: &Plan) -> String {
+    let mut out = String::from("-- schema dumped by schemadiff\n");
+    for step in plan.steps.iter().filter(|s| s.action != Action::Drop) {
+        out.push('\n');
+        out.push_str(&step.sql);
+        out.push_str(";\n");
+    }
+    out
+}
+
+/// `dump --url URL [--out DIR]`, or the fleet when there is no `--url` or SERVICE names are
+/// given.
+pub async fn run(args: DumpArgs, out: &mut Output) -> Result<Exit, Error> {
+    if !args.services.is_empty() || args.url.is_none() {
+        return fleet::run(&args, out).await;
+    }
+    let url = args.url.as_deref().unwrap_or_default();
+    let target = ConnTarget::parse(url)?;
+    let scope = args.dev.resolve(Vec::new())?.scope;
+    let catalog = workflow::live_catalog(&target, &scope).await?;
+    let plan = match &args.out {
+        None => {
+            let plan = layout::create_plan(&catalog)?;
+            out.product(&stream(&plan));
+            plan
+        }
+        Some(dir) => {
+            let (files, plan) = layout::files(&catalog)?;
+            write::write_dir(dir, &files, args.force)?;
+            out.note(&format!("{} → {}", summary(&files), dir.display()));
+            plan
+        }
+    };
+    warn_unmanaged(&plan, out, "");
+    Ok(Exit::Success)
+}
+
+/// `12 files: 9 tables, 2 views, 1 function`.
+pub(crate) fn summary(files: &[DumpFile]) -> String {
+    let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
+    for f in files {
+        if let Owner::Object(kind, _) = &f.owner {
+            *kinds.entry(*kind).or_default() += 1;
+        }
+    }
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|(k, n)| {
+            let dir = k.dir().replace('_', " ");
+            if *n == 1 {
+                format!("1 {}", dir.trim_end_matches('s'))
+            } else {
+                format!("{n} {dir}")
+            }
+        })
+        .collect();
+    let n = files.len();
+    let files_word = if n == 1 { "file" } else { "files" };
+    if parts.is_empty() {
+        format!("{n} {files_word}")
+    } else {
+        format!("{n} {files_word}: {}", parts.join(", "))
+    }
+}
+
+/// Objects of kinds schemadiff does not model are not in a dump: say so on stderr.
+fn warn_unmanaged(plan: &Plan, out: &Output, prefix: &str) {
+    if plan.unmanaged.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = plan
+        .unmanaged
+        .iter()
+        .map(|u| format!("{} {}", u.kind, u.identity))
+        .collect();
+    out.note(&format!(
+        "{prefix}warning: {} objects of kinds schemadiff does not model are not in the dump: {}",
+        listed.len(),
+        listed.join(", ")
+    ));
+}
