@@ -94,10 +94,14 @@ pub fn lock_released_during_retries(h: &Harness) -> Result<(), Failed> {
         locker
             .batch_execute("BEGIN; SELECT count(*) FROM b_locked")
             .await?;
+        // The lock is released once apply has reported its first retry (not after a fixed
+        // time, which a loaded machine can outlast while planning).
+        let (retried, on_retry) = tokio::sync::oneshot::channel::<()>();
         let release = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(900)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(60), on_retry).await;
             locker.batch_execute("COMMIT").await.expect("commit");
         });
+        let mut retried = Some(retried);
         let mut retries = 0;
         let applied = workflow::apply_target(
             &db,
@@ -107,7 +111,10 @@ pub fn lock_released_during_retries(h: &Harness) -> Result<(), Failed> {
             None,
             &mut |p| {
                 if let Progress::Retrying { .. } = p {
-                    retries += 1
+                    retries += 1;
+                    if let Some(tx) = retried.take() {
+                        let _ = tx.send(());
+                    }
                 }
             },
         )
