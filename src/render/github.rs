@@ -1,19 +1,20 @@
-//! GitHub Actions workflow commands: one annotation per hazard, pointed at the desired file
-//! and line that declares the object the step changes (a dropped object, declared nowhere,
-//! gets an annotation without a file), and a notice with the plan's counts.
+//! GitHub Actions workflow commands: one annotation per hazardous step (GitHub shows at most
+//! 10 errors and 10 warnings per job step, so hazards of one step share one), pointed at the
+//! desired file and line that declares the object the step changes (a dropped object,
+//! declared nowhere, gets an annotation without a file), and a notice with the plan's counts.
 //!
 //! ```text
-//! ::error file=schema/app.sql,line=12,title=data_loss%3A column public.orders.note::step 3 …
-//! ::warning file=schema/app.sql,line=20,title=index_build%3A index public.orders_idx::…
+//! ::error file=schema/app.sql,line=12,title=data_loss%2C backward_incompatible%3A column public.orders.note::step 3 …
+//! ::warning file=schema/app.sql,line=20,title=index_build%2C non_transactional%3A index public.orders_idx::…
 //! ::notice title=schemadiff plan%3A app::4 steps, 2 with hazards (data_loss, index_build)
 //! ```
 //!
-//! A hazard is an `error` when the policy (the service's `allow_hazards` and
-//! `--allow-hazards`) does not allow it, so `apply` would refuse the plan, and a `warning`
-//! when it does.
+//! A step is an `error` when the policy (the service's `allow_hazards` and
+//! `--allow-hazards`) does not allow one of its hazards, so `apply` would refuse the plan,
+//! and a `warning` when it allows them all.
 
 use super::Review;
-use crate::plan::Plan;
+use crate::plan::{Hazard, Plan};
 
 /// Escape the message of a workflow command (`%`, `\r`, `\n`).
 pub fn escape_data(s: &str) -> String {
@@ -34,48 +35,54 @@ pub fn github(plan: &Plan, title: &str, service: Option<&str>, review: &Review) 
     let allowed = review.allowed.clone().unwrap_or_default();
     let mut refused = 0usize;
     for (i, step) in plan.steps.iter().enumerate() {
+        if step.hazards.is_empty() {
+            continue;
+        }
+        let mut kinds: Vec<Hazard> = step.hazards.iter().map(|h| h.kind).collect();
+        kinds.dedup();
+        let needs: Vec<&str> = kinds
+            .iter()
+            .filter(|k| !allowed.contains(k))
+            .map(|k| k.as_str())
+            .collect();
+        refused += needs.len();
+        let level = if needs.is_empty() { "warning" } else { "error" };
+        let mut props = Vec::new();
+        if let Some(at) = review.locations.as_ref().and_then(|l| l.get(&step.object)) {
+            props.push(format!(
+                "file={}",
+                escape_property(&at.path.to_string_lossy())
+            ));
+            props.push(format!("line={}", at.line));
+        }
+        let list: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let subject = match service {
+            Some(s) => format!("{s}: {}: {}", list.join(", "), step.object),
+            None => format!("{}: {}", list.join(", "), step.object),
+        };
+        props.push(format!("title={}", escape_property(&subject)));
+        let mut message = format!(
+            "step {} ({} {}): {}",
+            i + 1,
+            step.action.as_str(),
+            step.object,
+            step.reason
+        );
         for h in &step.hazards {
-            let level = if allowed.contains(&h.kind) {
-                "warning"
-            } else {
-                refused += 1;
-                "error"
-            };
-            let mut props = Vec::new();
-            if let Some(at) = review.locations.as_ref().and_then(|l| l.get(&step.object)) {
-                props.push(format!(
-                    "file={}",
-                    escape_property(&at.path.to_string_lossy())
-                ));
-                props.push(format!("line={}", at.line));
-            }
-            let subject = match service {
-                Some(s) => format!("{s}: {}: {}", h.kind, step.object),
-                None => format!("{}: {}", h.kind, step.object),
-            };
-            props.push(format!("title={}", escape_property(&subject)));
-            let policy = if level == "error" {
-                format!(
-                    "\napply refuses it unless `{}` is allowed (allow_hazards or --allow-hazards)",
-                    h.kind
-                )
-            } else {
-                String::new()
-            };
-            let message = format!(
-                "step {} ({} {}): {}{policy}\n\n{};",
-                i + 1,
-                step.action.as_str(),
-                step.object,
-                h.reason,
-                step.sql
-            );
-            out.push_str(&format!(
-                "::{level} {}::{}\n",
-                props.join(","),
-                escape_data(&message)
+            message.push_str(&format!("\n- {}: {}", h.kind, h.reason));
+        }
+        if !needs.is_empty() {
+            message.push_str(&format!(
+                "\napply refuses it unless allowed (allow_hazards or --allow-hazards): {}",
+                needs.join(", ")
             ));
         }
+        message.push_str(&format!("\n\n{};", step.sql));
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            escape_data(&message)
+        ));
     }
     let summary = if plan.steps.is_empty() {
         "no changes".to_string()
