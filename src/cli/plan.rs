@@ -69,8 +69,22 @@ pub(super) fn review(
     }
     if format.needs_provenance() {
         let files = source::read_paths(&desired.paths)?;
-        let provenance = Provenance::of_files(&files);
         let ids: BTreeSet<&ObjectId> = planned.plan.steps.iter().map(|s| &s.object).collect();
+        let wanted: BTreeSet<String> = ids
+            .iter()
+            .filter_map(|id| match id {
+                ObjectId::Table { name } => Some(name.name.as_str()),
+                ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
+                    Some(table.name.as_str())
+                }
+                ObjectId::Trigger { name, .. } | ObjectId::Policy { name, .. } => {
+                    Some(name.as_str())
+                }
+                _ => None,
+            })
+            .map(str::to_string)
+            .collect();
+        let provenance = Provenance::of_files_for(&files, &wanted);
         let locations: BTreeMap<ObjectId, source::Location> = ids
             .into_iter()
             .filter_map(|id| Some((id.clone(), provenance.locate(id, &planned.desired)?)))

@@ -4,7 +4,8 @@
 //!
 //! Only the objects the plan touches are written: a small catalog holding just them (and
 //! the schemas, extensions and default privileges both sides share, so no step creates
-//! those) is planned from an empty one. A table's definition folds in its columns,
+//! those) is planned from an empty one. An object the plan creates is written by the plan
+//! itself: its definition is its own steps. A table's definition folds in its columns,
 //! constraints, comments, grants, row-level security and hypertable settings; indexes,
 //! triggers and policies are objects of their own.
 
@@ -71,7 +72,9 @@ fn definable(id: &ObjectId) -> bool {
 }
 
 /// The before/after definitions of every object `plan` touches, written from `live` and
-/// `desired`.
+/// `desired`. An object the live catalog does not hold is created by the plan: its
+/// definition is its steps in the plan (no second planning for it), so a plan that creates
+/// a whole database costs little more than the plan.
 pub fn definitions(
     plan: &crate::plan::Plan,
     live: &Catalog,
@@ -83,13 +86,21 @@ pub fn definitions(
         .map(|s| owner(&s.object))
         .filter(definable)
         .collect();
-    if touched.is_empty() {
-        return Ok(Definitions::default());
+    let (existing, created): (BTreeSet<ObjectId>, BTreeSet<ObjectId>) =
+        touched.into_iter().partition(|id| holds(live, id));
+    let mut before = written(live, &existing)?;
+    let mut after = written(desired, &existing)?;
+    for step in plan.steps.iter().filter(|s| s.action != Action::Drop) {
+        let key = owner(&step.object);
+        if created.contains(&key) {
+            let text = after.entry(key).or_default();
+            text.push_str(&step.sql);
+            text.push_str(";\n");
+        }
     }
-    let mut before = written(live, &touched)?;
-    let mut after = written(desired, &touched)?;
-    let objects = touched
+    let objects = existing
         .into_iter()
+        .chain(created)
         .map(|id| {
             let def = Definition {
                 before: before.remove(&id),
@@ -102,12 +113,48 @@ pub fn definitions(
     Ok(Definitions { objects })
 }
 
+/// Whether `cat` holds the object `id` names.
+fn holds(cat: &Catalog, id: &ObjectId) -> bool {
+    match id {
+        ObjectId::Schema { name } => cat.schemas.contains_key(name),
+        ObjectId::Extension { name } => cat.extensions.contains_key(name),
+        ObjectId::Type { name } => {
+            cat.enums.contains_key(name)
+                || cat.domains.contains_key(name)
+                || cat.composites.contains_key(name)
+        }
+        ObjectId::Sequence { name } => cat.sequences.contains_key(name),
+        ObjectId::Table { name } => cat.tables.contains_key(name),
+        ObjectId::Index { name } => cat.indexes.contains_key(name),
+        ObjectId::View { name } => cat.views.contains_key(name),
+        ObjectId::MaterializedView { name } => {
+            cat.materialized_views.contains_key(name)
+                || cat.timescale.continuous_aggregates.contains_key(name)
+        }
+        ObjectId::Function { name, args } => cat.function(name, args).is_some(),
+        ObjectId::Trigger { table, name } => {
+            cat.triggers.get(table).is_some_and(|m| m.contains_key(name))
+        }
+        ObjectId::EventTrigger { name } => cat.event_triggers.contains_key(name),
+        ObjectId::Policy { table, name } => {
+            cat.policies.get(table).is_some_and(|m| m.contains_key(name))
+        }
+        ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
+            cat.tables.contains_key(table)
+        }
+        ObjectId::Other { .. } => false,
+    }
+}
+
 /// The SQL of each object of `touched` that `cat` holds, from the create steps of a plan
 /// from a catalog without them.
 fn written(
     cat: &Catalog,
     touched: &BTreeSet<ObjectId>,
 ) -> Result<BTreeMap<ObjectId, String>, PlanError> {
+    if touched.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let (base, only) = split(cat, touched);
     let plan = plan::build(&base, &only, &PlanOptions::default())?;
     let mut out: BTreeMap<ObjectId, String> = BTreeMap::new();

@@ -221,7 +221,9 @@ fn hazards(plan: &Plan, review: &Review, trim: Trim, out: &mut String) {
 /// and its steps' SQL folded.
 fn object(g: &Group, review: &Review, trim: Trim, out: &mut String) {
     let def = review.definitions.as_ref().and_then(|d| d.objects.get(&g.object));
+    let renamed = g.steps.iter().any(|(_, s)| s.action == Action::Rename);
     let what = match def.map(|d| (d.before.is_some(), d.after.is_some())) {
+        _ if renamed => "renamed",
         Some((false, true)) => "created",
         Some((true, false)) => "dropped",
         Some((true, true)) => "altered",

@@ -12,7 +12,7 @@ use super::classify::{NameClass, ObjectKind, StatementKind};
 use super::{split, DesiredFiles};
 use crate::catalog::{Catalog, Ident, ObjectId, QualName};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A place in a desired file: its path (relative to the current directory when it is
@@ -53,8 +53,20 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// Index the statements of `files`.
+    /// Index the statements of `files`, the parts of every table included.
     pub fn of_files(files: &DesiredFiles) -> Provenance {
+        Self::index(files, &|_| true)
+    }
+
+    /// Index the statements of `files`, reading the parts (columns, constraints, triggers,
+    /// policies) only of the tables, triggers and policies named in `wanted` (by their
+    /// unqualified name): the statements that declare them are tokenized again, the others
+    /// are not.
+    pub fn of_files_for(files: &DesiredFiles, wanted: &BTreeSet<String>) -> Provenance {
+        Self::index(files, &|name| wanted.contains(name))
+    }
+
+    fn index(files: &DesiredFiles, wanted: &dyn Fn(&str) -> bool) -> Provenance {
         let cwd = std::env::current_dir().ok();
         let paths: Vec<PathBuf> = files
             .files
@@ -79,6 +91,27 @@ impl Provenance {
                     NameClass::Trigger | NameClass::Policy => continue,
                 };
                 p.add(kind, &name.name, name.schema.clone(), None, at(1));
+            }
+            let names_wanted = |names: &[super::ObjectName], class: NameClass| {
+                names.iter().any(|n| n.class == class && wanted(&n.name))
+            };
+            let relevant = match &stmt.kind {
+                StatementKind::Create(ObjectKind::Table | ObjectKind::ForeignTable) => {
+                    names_wanted(&stmt.creates, NameClass::Relation)
+                }
+                StatementKind::Alter(ObjectKind::Table) => {
+                    names_wanted(&stmt.references, NameClass::Relation)
+                }
+                StatementKind::Create(ObjectKind::Trigger) => {
+                    names_wanted(&stmt.creates, NameClass::Trigger)
+                }
+                StatementKind::Create(ObjectKind::Policy) => {
+                    names_wanted(&stmt.creates, NameClass::Policy)
+                }
+                _ => false,
+            };
+            if !relevant {
+                continue;
             }
             match &stmt.kind {
                 StatementKind::Create(ObjectKind::Table | ObjectKind::ForeignTable) => {
@@ -459,6 +492,25 @@ mod tests {
         assert_eq!(p.locate(&gone, &cat), None);
         let at = p.locate(&col("id"), &cat).unwrap();
         assert_eq!(at.path, PathBuf::from("schema/app.sql"));
+    }
+
+    #[test]
+    fn only_wanted_tables_have_their_parts_read() {
+        let files = from_files(vec![SourceFile {
+            path: "schema/app.sql".into(),
+            text: SQL.into(),
+        }])
+        .unwrap();
+        let cat = Catalog::default();
+        let col = |t: &str| ObjectId::Column {
+            table: QualName::new("app", t),
+            column: "id".into(),
+        };
+        let none = Provenance::of_files_for(&files, &BTreeSet::new());
+        assert_eq!(none.locate(&col("orders"), &cat).map(|l| l.line), Some(3));
+        let wanted: BTreeSet<String> = ["orders".to_string()].into();
+        let some = Provenance::of_files_for(&files, &wanted);
+        assert_eq!(some.locate(&col("orders"), &cat).map(|l| l.line), Some(4));
     }
 
     #[test]
