@@ -44,7 +44,9 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let [dir, n, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: review DIR N [RUNS]  (DIR holds empty-N.json, full-N.json, edited-N.json)");
+        eprintln!(
+            "usage: review DIR N [RUNS]  (DIR holds empty-N.json, full-N.json, edited-N.json)"
+        );
         std::process::exit(2);
     };
     let runs: usize = rest.first().and_then(|r| r.parse().ok()).unwrap_or(5);

@@ -122,22 +122,25 @@ fn single_database(h: &Harness) -> Result<(), Failed> {
         "the foreign key points at its CONSTRAINT line",
         &r,
     )?;
-    let dropped_column = find("title=data_loss%2C backward_incompatible%3A column public.customers.legacy_code")
-        .ok_or("no data_loss annotation for the dropped column")?;
+    let dropped_column =
+        find("title=data_loss%2C backward_incompatible%3A column public.customers.legacy_code")
+            .ok_or("no data_loss annotation for the dropped column")?;
     check(
         dropped_column.contains("file=tests/review/schema/customers.sql,line=2,"),
         "a dropped column points at its table's statement",
         &r,
     )?;
-    let dropped_table =
-        find("title=data_loss%2C backward_incompatible%3A table public.audit_log").ok_or("no annotation for audit_log")?;
+    let dropped_table = find("title=data_loss%2C backward_incompatible%3A table public.audit_log")
+        .ok_or("no annotation for audit_log")?;
     check(
         dropped_table.starts_with("::error title="),
         "a dropped table has no file",
         &r,
     )?;
     check(
-        lines.last().is_some_and(|l| l.starts_with("::notice title=schemadiff plan%3A ")),
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("::notice title=schemadiff plan%3A ")),
         "a notice closes the output",
         &r,
     )?;
@@ -148,7 +151,10 @@ fn single_database(h: &Harness) -> Result<(), Failed> {
     )?;
     insta::assert_snapshot!("github", normalized(&r.stdout, &url));
 
-    let r = plan("github", &["--allow-hazards", "index_build,non_transactional"]);
+    let r = plan(
+        "github",
+        &["--allow-hazards", "index_build,non_transactional"],
+    );
     let index = r
         .stdout
         .lines()
@@ -164,7 +170,11 @@ fn single_database(h: &Harness) -> Result<(), Failed> {
     check(r.code == 0, "plan --format markdown exits 0", &r)?;
     let hazards_at = r.stdout.find("#### Hazards").unwrap_or(usize::MAX);
     let changes_at = r.stdout.find("#### Changes").unwrap_or(0);
-    check(hazards_at < changes_at, "hazards come before the changes", &r)?;
+    check(
+        hazards_at < changes_at,
+        "hazards come before the changes",
+        &r,
+    )?;
     check(
         r.stdout
             .contains("##### `table public.orders` (altered) ⚠️\n\n```diff\n"),
@@ -179,7 +189,8 @@ fn single_database(h: &Harness) -> Result<(), Failed> {
     )?;
     check(
         r.stdout.contains("##### `table public.invoices` (created)")
-            && r.stdout.contains("##### `table public.audit_log` (dropped)"),
+            && r.stdout
+                .contains("##### `table public.audit_log` (dropped)"),
         "created and dropped objects are named so",
         &r,
     )?;
@@ -253,7 +264,11 @@ fn fleet_policy(h: &Harness) -> Result<(), Failed> {
         "the hazard table says what the service's policy allows",
         &r,
     )?;
-    check(r.stdout.matches("```diff").count() >= 4, "diffs per service", &r)
+    check(
+        r.stdout.matches("```diff").count() >= 4,
+        "diffs per service",
+        &r,
+    )
 }
 
 /// A plan far over GitHub's comment limit is trimmed to fit, and says so.
@@ -264,7 +279,9 @@ fn comment_limit(h: &Harness) -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     let mut sql = String::new();
     for t in 0..300 {
-        sql.push_str(&format!("CREATE TABLE public.wide_{t:03} (\n  id bigint PRIMARY KEY"));
+        sql.push_str(&format!(
+            "CREATE TABLE public.wide_{t:03} (\n  id bigint PRIMARY KEY"
+        ));
         for c in 0..12 {
             sql.push_str(&format!(",\n  column_with_a_long_name_{c:02} text"));
         }
@@ -276,12 +293,16 @@ fn comment_limit(h: &Harness) -> Result<(), Failed> {
     std::fs::write(dir.path().join("wide.sql"), sql)?;
     let r = schemadiff(
         dir.path(),
-        &["plan", "--url", &url, "--schema", "wide.sql", "--format", "markdown"],
+        &[
+            "plan", "--url", &url, "--schema", "wide.sql", "--format", "markdown",
+        ],
     );
     check(r.code == 0, "plan exits 0", &r)?;
     let full = schemadiff(
         dir.path(),
-        &["plan", "--url", &url, "--schema", "wide.sql", "--format", "sql"],
+        &[
+            "plan", "--url", &url, "--schema", "wide.sql", "--format", "sql",
+        ],
     );
     check(
         full.stdout.len() > 65_536,
@@ -294,7 +315,8 @@ fn comment_limit(h: &Harness) -> Result<(), Failed> {
         &r,
     )?;
     check(
-        r.stdout.starts_with("> [!NOTE]\n> Trimmed to fit a GitHub comment"),
+        r.stdout
+            .starts_with("> [!NOTE]\n> Trimmed to fit a GitHub comment"),
         "the comment says it was trimmed",
         &r,
     )?;

@@ -173,8 +173,7 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
                 let planned =
                     workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
                         .await?;
-                let (review, notes) =
-                    super::plan::review(&planned, &job.desired, format, allowed)?;
+                let (review, notes) = super::plan::review(&planned, &job.desired, format, allowed)?;
                 Ok(Done::Planned(planned.plan, Box::new(review), notes))
             }
             .await;

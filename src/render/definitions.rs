@@ -132,13 +132,15 @@ fn holds(cat: &Catalog, id: &ObjectId) -> bool {
                 || cat.timescale.continuous_aggregates.contains_key(name)
         }
         ObjectId::Function { name, args } => cat.function(name, args).is_some(),
-        ObjectId::Trigger { table, name } => {
-            cat.triggers.get(table).is_some_and(|m| m.contains_key(name))
-        }
+        ObjectId::Trigger { table, name } => cat
+            .triggers
+            .get(table)
+            .is_some_and(|m| m.contains_key(name)),
         ObjectId::EventTrigger { name } => cat.event_triggers.contains_key(name),
-        ObjectId::Policy { table, name } => {
-            cat.policies.get(table).is_some_and(|m| m.contains_key(name))
-        }
+        ObjectId::Policy { table, name } => cat
+            .policies
+            .get(table)
+            .is_some_and(|m| m.contains_key(name)),
         ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
             cat.tables.contains_key(table)
         }
@@ -282,7 +284,9 @@ mod tests {
     #[test]
     fn a_column_change_shows_in_its_tables_definition() {
         let live = CatalogBuilder::new()
-            .table("public.t", |t| t.column("id", "integer").column("a", "text"))
+            .table("public.t", |t| {
+                t.column("id", "integer").column("a", "text")
+            })
             .table("public.other", |t| t.column("x", "integer"))
             .build();
         let desired = CatalogBuilder::new()
@@ -311,7 +315,11 @@ mod tests {
         assert!(after.contains("b integer"), "{after}");
         let diff = t.diff();
         assert!(diff.contains("+++ after"), "{diff}");
-        assert!(diff.lines().any(|l| l.starts_with('+') && l.contains("b integer")), "{diff}");
+        assert!(
+            diff.lines()
+                .any(|l| l.starts_with('+') && l.contains("b integer")),
+            "{diff}"
+        );
         let fresh = &defs.objects[&ObjectId::Table {
             name: QualName::new("public", "fresh"),
         }];
@@ -331,7 +339,11 @@ mod tests {
             name: QualName::new("public", "gone"),
         }];
         assert_eq!(gone.after, None);
-        assert!(gone.before.as_deref().unwrap().contains("CREATE TABLE public.gone"));
+        assert!(gone
+            .before
+            .as_deref()
+            .unwrap()
+            .contains("CREATE TABLE public.gone"));
         assert!(gone.diff().lines().any(|l| l.starts_with("-CREATE TABLE")));
     }
 }

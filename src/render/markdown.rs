@@ -220,7 +220,10 @@ fn hazards(plan: &Plan, review: &Review, trim: Trim, out: &mut String) {
 /// One changed object: a heading saying what happens to it, the diff of its definition,
 /// and its steps' SQL folded.
 fn object(g: &Group, review: &Review, trim: Trim, out: &mut String) {
-    let def = review.definitions.as_ref().and_then(|d| d.objects.get(&g.object));
+    let def = review
+        .definitions
+        .as_ref()
+        .and_then(|d| d.objects.get(&g.object));
     let renamed = g.steps.iter().any(|(_, s)| s.action == Action::Rename);
     let what = match def.map(|d| (d.before.is_some(), d.after.is_some())) {
         _ if renamed => "renamed",
@@ -297,11 +300,7 @@ fn object(g: &Group, review: &Review, trim: Trim, out: &mut String) {
 
 /// A code fence longer than any run of backticks in `text`.
 fn fence_for(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 

@@ -200,7 +200,9 @@ impl Provenance {
         let found = match id {
             ObjectId::Schema { name } => self.find(Kind::Schema, None, name.as_str(), None),
             ObjectId::Extension { name } => self.find(Kind::Extension, None, name.as_str(), None),
-            ObjectId::Type { name } => self.find(Kind::Type, Some(&name.schema), name.name.as_str(), None),
+            ObjectId::Type { name } => {
+                self.find(Kind::Type, Some(&name.schema), name.name.as_str(), None)
+            }
             ObjectId::Sequence { name }
             | ObjectId::Table { name }
             | ObjectId::View { name }
@@ -213,20 +215,51 @@ impl Provenance {
                 self.find(Kind::Routine, Some(&name.schema), name.name.as_str(), None)
             }
             ObjectId::Column { table, column } => self
-                .find(Kind::Column, Some(&table.schema), column.as_str(), Some(table))
+                .find(
+                    Kind::Column,
+                    Some(&table.schema),
+                    column.as_str(),
+                    Some(table),
+                )
                 .or_else(|| rel(table)),
             ObjectId::Constraint { table, name } => self
-                .find(Kind::Constraint, Some(&table.schema), name.as_str(), Some(table))
+                .find(
+                    Kind::Constraint,
+                    Some(&table.schema),
+                    name.as_str(),
+                    Some(table),
+                )
                 .or_else(|| {
-                    let first = desired.tables.get(table)?.constraints.get(name)?.columns.first()?;
-                    self.find(Kind::Column, Some(&table.schema), first.as_str(), Some(table))
+                    let first = desired
+                        .tables
+                        .get(table)?
+                        .constraints
+                        .get(name)?
+                        .columns
+                        .first()?;
+                    self.find(
+                        Kind::Column,
+                        Some(&table.schema),
+                        first.as_str(),
+                        Some(table),
+                    )
                 })
                 .or_else(|| rel(table)),
             ObjectId::Trigger { table, name } => self
-                .find(Kind::Trigger, Some(&table.schema), name.as_str(), Some(table))
+                .find(
+                    Kind::Trigger,
+                    Some(&table.schema),
+                    name.as_str(),
+                    Some(table),
+                )
                 .or_else(|| rel(table)),
             ObjectId::Policy { table, name } => self
-                .find(Kind::Policy, Some(&table.schema), name.as_str(), Some(table))
+                .find(
+                    Kind::Policy,
+                    Some(&table.schema),
+                    name.as_str(),
+                    Some(table),
+                )
                 .or_else(|| rel(table)),
             ObjectId::EventTrigger { .. } | ObjectId::Other { .. } => None,
         };
@@ -319,10 +352,15 @@ impl Provenance {
     }
 
     /// `CREATE TRIGGER name ... ON table` / `CREATE POLICY name ON table`.
-    fn scan_on_table(&mut self, kind: Kind, toks: &[TokenWithSpan], at: &dyn Fn(usize) -> Location) {
-        let Some(k) = toks.iter().position(|t| {
-            matches!(&t.token, Token::Word(w) if is_kw(w, "trigger") || is_kw(w, "policy"))
-        }) else {
+    fn scan_on_table(
+        &mut self,
+        kind: Kind,
+        toks: &[TokenWithSpan],
+        at: &dyn Fn(usize) -> Location,
+    ) {
+        let Some(k) = toks.iter().position(
+            |t| matches!(&t.token, Token::Word(w) if is_kw(w, "trigger") || is_kw(w, "policy")),
+        ) else {
             return;
         };
         let Some(name) = word_at(toks, k + 1) else {
@@ -362,9 +400,17 @@ fn word_at(toks: &[TokenWithSpan], i: usize) -> Option<String> {
 
 /// Words that start a table element other than a column definition.
 fn is_table_element_keyword(w: &sqlparser::tokenizer::Word) -> bool {
-    ["constraint", "primary", "unique", "foreign", "check", "exclude", "like"]
-        .iter()
-        .any(|k| is_kw(w, k))
+    [
+        "constraint",
+        "primary",
+        "unique",
+        "foreign",
+        "check",
+        "exclude",
+        "like",
+    ]
+    .iter()
+    .any(|k| is_kw(w, k))
 }
 
 /// A dotted name `[schema.]name` at `i`, as (schema, name), and the index after it.
@@ -432,8 +478,16 @@ mod tests {
                     .column("customer_id", "bigint")
                     .check("orders_total_check", &["total"], "CHECK ((total > 0))")
             })
-            .index("app.orders_customer_idx", "app.orders", "CREATE INDEX ON app.orders USING btree (customer_id)")
-            .index("app.orders_total_idx", "app.orders", "CREATE INDEX ON app.orders USING btree (total)")
+            .index(
+                "app.orders_customer_idx",
+                "app.orders",
+                "CREATE INDEX ON app.orders USING btree (customer_id)",
+            )
+            .index(
+                "app.orders_total_idx",
+                "app.orders",
+                "CREATE INDEX ON app.orders USING btree (total)",
+            )
             .build();
         (Provenance::of_files(&files), desired)
     }
@@ -480,7 +534,11 @@ mod tests {
             name: QualName::new("app", n),
         };
         assert_eq!(line(idx("orders_customer_idx")), Some(9));
-        assert_eq!(line(idx("orders_total_idx")), Some(3), "an index without a statement: its table");
+        assert_eq!(
+            line(idx("orders_total_idx")),
+            Some(3),
+            "an index without a statement: its table"
+        );
         let trig = ObjectId::Trigger {
             table: t.clone(),
             name: "touch".into(),
