@@ -3,8 +3,7 @@
 //! on the live side and on the desired side, and a unified diff between the two.
 //!
 //! Only the objects the plan touches are written: a small catalog holding just them (and
-//! the schemas, extensions and default privileges both sides share, so no step creates
-//! those) is planned from an empty one. An object the plan creates is written by the plan
+//! the schemas and extensions, so no step creates those) is planned from an empty one. An object the plan creates is written by the plan
 //! itself: its definition is its own steps. A table's definition folds in its columns,
 //! constraints, comments, grants, row-level security and hypertable settings; indexes,
 //! triggers and policies are objects of their own.
@@ -72,7 +71,8 @@ fn definable(id: &ObjectId) -> bool {
 }
 
 /// The before/after definitions of every object `plan` touches, written from `live` and
-/// `desired`. An object the live catalog does not hold is created by the plan: its
+/// `desired` (an object neither catalog models, such as a partition's inherited index, has
+/// none). An object the live catalog does not hold is created by the plan: its
 /// definition is its steps in the plan (no second planning for it), so a plan that creates
 /// a whole database costs little more than the plan.
 pub fn definitions(
@@ -86,8 +86,9 @@ pub fn definitions(
         .map(|s| owner(&s.object))
         .filter(definable)
         .collect();
-    let (existing, created): (BTreeSet<ObjectId>, BTreeSet<ObjectId>) =
-        touched.into_iter().partition(|id| holds(live, id));
+    let (created, existing): (BTreeSet<ObjectId>, BTreeSet<ObjectId>) = touched
+        .into_iter()
+        .partition(|id| !holds(live, id) && holds(desired, id));
     let mut before = written(live, &existing)?;
     let mut after = written(desired, &existing)?;
     for step in plan.steps.iter().filter(|s| s.action != Action::Drop) {
@@ -101,13 +102,13 @@ pub fn definitions(
     let objects = existing
         .into_iter()
         .chain(created)
-        .map(|id| {
+        .filter_map(|id| {
             let def = Definition {
                 before: before.remove(&id),
                 after: after.remove(&id),
                 object: id.clone(),
             };
-            (id, def)
+            (def.before.is_some() || def.after.is_some()).then_some((id, def))
         })
         .collect();
     Ok(Definitions { objects })
@@ -173,8 +174,10 @@ fn written(
 }
 
 /// Two catalogs that differ by exactly the objects of `touched` that `cat` holds: `base`
-/// has what both need (schemas, extensions, default privileges, the reading role), `only`
-/// has that plus the touched objects.
+/// has what both need (schemas, extensions, the reading role), `only` has that plus the
+/// touched objects. Neither has default privileges, so every grant that differs from
+/// PostgreSQL's built-in defaults is written out (a grant that the live and the desired
+/// default privileges each imply would otherwise vanish from both definitions).
 fn split(cat: &Catalog, touched: &BTreeSet<ObjectId>) -> (Catalog, Catalog) {
     let mut base = Catalog {
         server_version: cat.server_version,
@@ -182,7 +185,6 @@ fn split(cat: &Catalog, touched: &BTreeSet<ObjectId>) -> (Catalog, Catalog) {
         extensions: cat.extensions.clone(),
         ..Catalog::default()
     };
-    base.privileges.defaults = cat.privileges.defaults.clone();
     base.privileges.creator = cat.privileges.creator.clone();
     base.timescale.version = cat.timescale.version.clone();
     for id in touched {
