@@ -24,7 +24,8 @@ pub enum Trim {
     NoSql,
     /// Diffs cut to their first 40 lines.
     ShortDiffs,
-    /// No diffs: the list of changed objects with their step counts.
+    /// No diffs: the list of changed objects with their step counts (the first 30,000
+    /// bytes of it, the rest counted).
     ObjectsOnly,
     /// Hazards (at most 200) and counts only.
     HazardsOnly,
@@ -52,6 +53,9 @@ impl Trim {
 
 const SHORT_DIFF_LINES: usize = 40;
 const MAX_HAZARD_ROWS: usize = 200;
+/// Bytes of the list of changed objects at [`Trim::ObjectsOnly`], beyond which the rest
+/// is counted.
+const MAX_OBJECT_LIST: usize = 30_000;
 
 /// The plan as Markdown with every detail.
 pub fn markdown(plan: &Plan, title: &str) -> String {
@@ -124,7 +128,15 @@ pub fn markdown_review(plan: &Plan, title: &str, review: &Review, trim: Trim) ->
         groups[g].steps.push((i + 1, step));
     }
     out.push_str(&format!("#### Changes ({} objects)\n\n", groups.len()));
-    for g in &groups {
+    let start = out.len();
+    for (n, g) in groups.iter().enumerate() {
+        if trim == Trim::ObjectsOnly && out.len() - start > MAX_OBJECT_LIST {
+            out.push_str(&format!(
+                "- … and {} more objects (`schemadiff plan --format sql` lists them all)\n",
+                groups.len() - n
+            ));
+            break;
+        }
         object(g, review, trim, &mut out);
     }
     out
@@ -342,6 +354,52 @@ mod tests {
         assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());
         assert!(text.ends_with("prints the whole plan.**\n"));
         assert_eq!(text.matches("```").count() % 2, 0, "fences stay balanced");
+    }
+
+    fn plan_of(tables: usize) -> Plan {
+        use crate::catalog::{ObjectId, QualName};
+        use crate::plan::{Budget, Hazard, HazardNote};
+        let steps = (0..tables)
+            .map(|i| Step {
+                sql: format!("DROP TABLE public.table_with_a_long_name_{i:05}"),
+                object: ObjectId::Table {
+                    name: QualName::new("public", format!("table_with_a_long_name_{i:05}")),
+                },
+                action: Action::Drop,
+                reason: "table removed".into(),
+                transactional: true,
+                alone: false,
+                budget: Budget::Metadata,
+                hazards: vec![HazardNote::new(Hazard::DataLoss, "all rows are deleted")],
+            })
+            .collect();
+        Plan {
+            format_version: crate::plan::PLAN_FORMAT_VERSION,
+            tool_version: "test".into(),
+            source_fingerprint: String::new(),
+            target_fingerprint: String::new(),
+            steps,
+            unmanaged: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_huge_plan_keeps_counts_hazards_and_a_bounded_object_list() {
+        let plan = plan_of(3000);
+        let review = Review::default();
+        let text = fit_comment(|t| markdown_review(&plan, "db", &review, t));
+        assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());
+        assert!(
+            text.contains("**3000 steps**: 3000 drop"),
+            "{}",
+            &text[..400]
+        );
+        assert!(text.contains("| 1 | `table public.table_with_a_long_name_00000` | `data_loss` |"));
+        assert!(text.contains("… and 2800 more hazards"));
+        let objects = markdown_review(&plan, "db", &review, Trim::ObjectsOnly);
+        let listed = objects.matches("\n- `table public.").count();
+        assert!(listed > 100 && listed < 3000, "{listed}");
+        assert!(objects.contains(&format!("- … and {} more objects", 3000 - listed)));
     }
 
     #[test]
