@@ -143,6 +143,8 @@ pub enum PlanFormat {
     Sql,
     Json,
     Markdown,
+    /// GitHub Actions annotations: each hazard at the desired file and line.
+    Github,
 }
 
 impl From<PlanFormat> for Format {
@@ -152,6 +154,7 @@ impl From<PlanFormat> for Format {
             PlanFormat::Sql => Format::Sql,
             PlanFormat::Json => Format::Json,
             PlanFormat::Markdown => Format::Markdown,
+            PlanFormat::Github => Format::Github,
         }
     }
 }

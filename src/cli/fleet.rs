@@ -3,7 +3,7 @@
 //! that fails is reported with its diagnostic next to the others' results.
 
 use super::apply::ApplyArgs;
-use super::args::{PlanFormat, ReportFormat, TargetArgs};
+use super::args::{ReportFormat, TargetArgs};
 use super::drift::DriftArgs;
 use super::plan::PlanArgs;
 use super::{Exit, Output};
@@ -12,7 +12,7 @@ use crate::config::{Config, Service};
 use crate::conn::ConnTarget;
 use crate::drift::{self, DriftReport};
 use crate::plan::{Plan, PlanOptions};
-use crate::render::{self, Format, Style};
+use crate::render::{self, Format, Review, Style};
 use crate::workflow::{self, Desired, DevChoice, Error};
 use futures_util::stream::{self, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -26,7 +26,8 @@ mod extensions;
 
 /// What one service produced.
 enum Done {
-    Planned(Plan),
+    /// A plan with what its format shows beside it, and notes for stderr.
+    Planned(Plan, Box<Review>, Vec<String>),
     Drift(DriftReport),
     Applied(Plan, ApplyReport),
     DryRun(workflow::DryRun),
@@ -38,7 +39,7 @@ enum Done {
 impl Done {
     fn changes(&self) -> bool {
         match self {
-            Done::Planned(p) | Done::Applied(p, _) => !p.is_empty(),
+            Done::Planned(p, ..) | Done::Applied(p, _) => !p.is_empty(),
             Done::Drift(r) => r.drift,
             Done::DryRun(d) => !d.plan.is_empty(),
             Done::Skipped(_) => false,
@@ -276,24 +277,36 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
             help: "run `schemadiff plan SERVICE --out PLAN.json` with --url and --schema, or use --format json for the fleet".into(),
         });
     }
+    let flag_allowed = args.allowed()?;
+    let format: Format = args.format.into();
     let resolved = jobs(&args.target)?;
-    let entries = run_all(resolved, &args.target, out, |job| async move {
-        let result = workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
-            .await
-            .map(|p| Done::Planned(p.plan));
-        Entry {
-            name: job.service.name,
-            target: Some(job.target.shown),
-            result,
+    let entries = run_all(resolved, &args.target, out, |job| {
+        let mut allowed = flag_allowed.clone();
+        allowed.extend(job.service.allowed.iter().copied());
+        async move {
+            let result = async {
+                let planned =
+                    workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
+                        .await?;
+                let (review, notes) = super::plan::review(&planned, &job.desired, format, allowed)?;
+                Ok(Done::Planned(planned.plan, Box::new(review), notes))
+            }
+            .await;
+            Entry {
+                name: job.service.name,
+                target: Some(job.target.shown),
+                result,
+            }
         }
     })
     .await;
-    let format = match args.format {
-        PlanFormat::Human => Format::Human,
-        PlanFormat::Sql => Format::Sql,
-        PlanFormat::Json => Format::Json,
-        PlanFormat::Markdown => Format::Markdown,
-    };
+    for e in &entries {
+        if let Ok(Done::Planned(_, _, notes)) = &e.result {
+            for n in notes {
+                out.note(&format!("{}: {n}", e.name));
+            }
+        }
+    }
     out.product(&report(&entries, format, out.style()));
     Ok(exit(&entries, args.detailed_exitcode))
 }
@@ -431,7 +444,9 @@ fn status(result: &Result<Done, Error>) -> &'static str {
 fn report(entries: &[Entry], format: Format, style: Style) -> String {
     match format {
         Format::Json => json_report(entries),
-        _ => text_report(entries, format, style),
+        Format::Github => github_report(entries),
+        Format::Markdown => render::fit_comment(|trim| text_report(entries, format, style, trim)),
+        _ => text_report(entries, format, style, render::Trim::Full),
     }
 }
 
@@ -446,7 +461,7 @@ fn json_report(entries: &[Entry]) -> String {
             });
             match &e.result {
                 Err(err) => v["error"] = error_json(err),
-                Ok(Done::Planned(p)) => v["plan"] = serde_json::to_value(p).expect("plan"),
+                Ok(Done::Planned(p, ..)) => v["plan"] = serde_json::to_value(p).expect("plan"),
                 Ok(Done::Drift(r)) => v["drift"] = serde_json::to_value(r).expect("report"),
                 Ok(Done::Applied(p, r)) => {
                     v["plan"] = serde_json::to_value(p).expect("plan");
@@ -493,7 +508,39 @@ fn drift_findings(entries: &[Entry]) -> Option<usize> {
     (!reports.is_empty()).then(|| reports.iter().map(|r| r.findings.len()).sum())
 }
 
-fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
+/// Annotations of every service, a failed service as an error of its own, and a notice
+/// with the fleet's counts.
+fn github_report(entries: &[Entry]) -> String {
+    let mut s = String::new();
+    for e in entries {
+        match &e.result {
+            Ok(Done::Planned(p, review, _)) => {
+                s.push_str(&render::github(p, &e.name, Some(&e.name), review))
+            }
+            Ok(_) => {}
+            Err(err) => s.push_str(&format!(
+                "::error title={}::{}\n",
+                render::escape_property(&format!("schemadiff plan: {} failed", e.name)),
+                render::escape_data(&diagnostic_text(err))
+            )),
+        }
+    }
+    let count = |st: &str| entries.iter().filter(|e| status(&e.result) == st).count();
+    s.push_str(&format!(
+        "::notice title=schemadiff plan::{}\n",
+        render::escape_data(&format!(
+            "{} services: {} with changes, {} unchanged, {} skipped, {} failed",
+            entries.len(),
+            count("changes"),
+            count("unchanged"),
+            count("skipped"),
+            count("error")
+        ))
+    ));
+    s
+}
+
+fn text_report(entries: &[Entry], format: Format, style: Style, trim: render::Trim) -> String {
     let mut s = String::new();
     for e in entries {
         let title = match &e.target {
@@ -511,7 +558,10 @@ fn text_report(entries: &[Entry], format: Format, style: Style) -> String {
                 Format::Sql => s.push_str(&format!("-- error: {}\n", one_line(err))),
                 _ => s.push_str(&format!("error: {}", diagnostic_text(err))),
             },
-            Ok(Done::Planned(p)) => s.push_str(&render::render(p, &title, format, style)),
+            Ok(Done::Planned(p, review, _)) => s.push_str(&match format {
+                Format::Markdown => render::markdown_review(p, &title, review, trim),
+                _ => render::render_review(p, &title, format, style, review),
+            }),
             Ok(Done::Drift(r)) => s.push_str(&match format {
                 Format::Markdown => drift::markdown(r),
                 _ => drift::human(r),

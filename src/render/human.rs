@@ -1,11 +1,29 @@
-//! The terminal form: steps grouped under the object they touch, SQL indented, hazards in
-//! their own coloured lines, and a summary with the hazard kinds to allow.
+//! The terminal form: steps grouped under the object they touch (a column's or a
+//! constraint's under its table), the object's before/after diff under its first heading,
+//! SQL indented, hazards in their own coloured lines, and a summary with the hazard kinds
+//! to allow.
 
+use super::definitions::{owner, Definitions};
 use super::Style;
+use crate::catalog::ObjectId;
 use crate::plan::{Action, Plan};
 use owo_colors::OwoColorize;
+use std::collections::BTreeSet;
 
+/// The plan for a terminal.
 pub fn human(plan: &Plan, title: &str, style: Style) -> String {
+    human_review(plan, title, style, None)
+}
+
+/// The plan for a terminal, with the diff of each changed object's definition when
+/// `definitions` are given (a created object's steps are its definition, so only altered
+/// and dropped objects show one).
+pub fn human_review(
+    plan: &Plan,
+    title: &str,
+    style: Style,
+    definitions: Option<&Definitions>,
+) -> String {
     let paint = |s: &str, f: fn(&str) -> String| if style.color { f(s) } else { s.to_string() };
     let mut out = String::new();
     if plan.steps.is_empty() {
@@ -22,15 +40,23 @@ pub fn human(plan: &Plan, title: &str, style: Style) -> String {
         hazardous
     ));
     let mut last_object = None;
+    let mut diffed: BTreeSet<ObjectId> = BTreeSet::new();
     for (i, step) in plan.steps.iter().enumerate() {
-        if last_object != Some(&step.object) {
+        let group = owner(&step.object);
+        if last_object.as_ref() != Some(&group) {
             out.push('\n');
             out.push_str(&format!(
                 "  {}\n",
-                paint(&step.object.to_string(), |s| s.bold().to_string())
+                paint(&group.to_string(), |s| s.bold().to_string())
             ));
-            last_object = Some(&step.object);
+            if let Some(def) = definitions.and_then(|d| d.objects.get(&group)) {
+                if def.before.is_some() && diffed.insert(group.clone()) {
+                    diff_lines(&def.diff(), style, &mut out);
+                }
+            }
+            last_object = Some(group.clone());
         }
+        let part = part_label(&step.object, &group);
         let (sign, color): (&str, fn(&str) -> String) = match step.action {
             Action::Create => ("+", |s| s.green().to_string()),
             Action::Drop => ("-", |s| s.red().to_string()),
@@ -38,7 +64,7 @@ pub fn human(plan: &Plan, title: &str, style: Style) -> String {
             Action::Comment => ("#", |s| s.cyan().to_string()),
         };
         out.push_str(&format!(
-            "    {} {:>3}. {}{}\n",
+            "    {} {:>3}. {part}{}{}\n",
             paint(sign, color),
             i + 1,
             step.reason,
@@ -75,7 +101,42 @@ pub fn human(plan: &Plan, title: &str, style: Style) -> String {
     out
 }
 
+/// `column c: ` for a step on a part of the object its heading names, else nothing.
+pub(super) fn part_label(id: &ObjectId, group: &ObjectId) -> String {
+    if id == group {
+        return String::new();
+    }
+    match id {
+        ObjectId::Column { column, .. } => format!("column {column}: "),
+        ObjectId::Constraint { name, .. } => format!("constraint {name}: "),
+        other => format!("{other}: "),
+    }
+}
+
+/// A unified diff, indented, `+` lines green and `-` lines red when colour is on.
+fn diff_lines(diff: &str, style: Style, out: &mut String) {
+    for line in diff.lines() {
+        let painted = if !style.color {
+            line.to_string()
+        } else if line.starts_with("+++") || line.starts_with("---") {
+            line.bold().to_string()
+        } else if line.starts_with('+') {
+            line.green().to_string()
+        } else if line.starts_with('-') {
+            line.red().to_string()
+        } else if line.starts_with("@@") {
+            line.cyan().to_string()
+        } else {
+            line.to_string()
+        };
+        out.push_str(&format!("      {painted}\n"));
+    }
+}
+
 fn unmanaged_note(plan: &Plan, out: &mut String) {
+    for note in &plan.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
     if plan.unmanaged.is_empty() {
         return;
     }

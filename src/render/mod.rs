@@ -1,15 +1,23 @@
 //! Rendering plans for people and machines: `human` (terminal), `sql` (a runnable script),
-//! `json` (stable, documented in docs/plan-format.md) and `markdown` (a PR comment).
+//! `json` (stable, documented in docs/plan-format.md), `markdown` (a PR comment) and
+//! `github` (GitHub Actions annotations).
 
 mod apply;
+mod definitions;
+mod github;
 mod human;
 mod markdown;
 
 pub use apply::dry_run;
-pub use human::human;
-pub use markdown::markdown;
+pub use definitions::{definitions, owner, Definition, Definitions};
+pub use github::{escape_data, escape_property, github};
+pub use human::{human, human_review};
+pub use markdown::{fit_comment, markdown, markdown_review, Trim, COMMENT_LIMIT};
 
-use crate::plan::{Budget, Plan};
+use crate::catalog::ObjectId;
+use crate::plan::{Budget, Hazard, Plan};
+use crate::source::Location;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Output formats of `plan`, `diff` and `drift`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +26,35 @@ pub enum Format {
     Sql,
     Json,
     Markdown,
+    /// GitHub Actions workflow commands (`::error`, `::warning`, `::notice`).
+    Github,
+}
+
+impl Format {
+    /// Whether the format shows the before/after definitions of changed objects (only
+    /// those formats pay for computing them).
+    pub fn shows_definitions(self) -> bool {
+        matches!(self, Format::Human | Format::Markdown)
+    }
+
+    /// Whether the format points at desired files and lines (only it reads the files'
+    /// statements for that).
+    pub fn needs_provenance(self) -> bool {
+        matches!(self, Format::Github)
+    }
+}
+
+/// What a review shows beside a plan's steps; every part is optional and a format uses
+/// what it needs.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    /// Before/after definitions of the changed objects (human, markdown).
+    pub definitions: Option<Definitions>,
+    /// Where each step's object is declared in the desired files (github).
+    pub locations: Option<BTreeMap<ObjectId, Location>>,
+    /// The hazards `apply` is allowed to run; `None` when no policy is known (every hazard
+    /// then needs approval).
+    pub allowed: Option<BTreeSet<Hazard>>,
 }
 
 /// Styling for human output.
@@ -28,11 +65,24 @@ pub struct Style {
 
 /// Render `plan` for `title` (a redacted target name) in `format`.
 pub fn render(plan: &Plan, title: &str, format: Format, style: Style) -> String {
+    render_review(plan, title, format, style, &Review::default())
+}
+
+/// Render `plan` with what `review` adds: definitions' diffs (human, markdown, the latter
+/// fitted to a GitHub comment), file and line of each hazard and the policy (github).
+pub fn render_review(
+    plan: &Plan,
+    title: &str,
+    format: Format,
+    style: Style,
+    review: &Review,
+) -> String {
     match format {
-        Format::Human => human(plan, title, style),
+        Format::Human => human_review(plan, title, style, review.definitions.as_ref()),
         Format::Sql => sql(plan, title),
         Format::Json => json(plan),
-        Format::Markdown => markdown(plan, title),
+        Format::Markdown => fit_comment(|trim| markdown_review(plan, title, review, trim)),
+        Format::Github => github(plan, title, None, review),
     }
 }
 

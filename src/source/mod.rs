@@ -17,12 +17,14 @@ mod error;
 mod files;
 mod load;
 mod order;
+mod provenance;
 mod split;
 
 pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
 pub use devdb::{pause_timescaledb_jobs, DevDatabase, DevDb};
 pub use error::{SourceError, SqlSource};
 pub use load::{load, LoadOptions, LoadReport};
+pub use provenance::{Location, Provenance};
 
 use miette::SourceSpan;
 use std::ops::Range;
