@@ -248,7 +248,7 @@ fn fleet_policy(h: &Harness) -> Result<(), Failed> {
     )?;
     check(
         r.stdout.lines().last().unwrap_or_default()
-            == "::notice title=schemadiff plan::2 services: 2 with changes, 0 unchanged, 0 failed",
+            == "::notice title=schemadiff plan::2 services: 2 with changes, 0 unchanged, 0 skipped, 0 failed",
         "a fleet notice closes the output",
         &r,
     )?;
