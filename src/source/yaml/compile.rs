@@ -16,15 +16,15 @@ use super::model::{
 };
 use crate::catalog::{quote_literal, Ident};
 
-/// Compile parsed definitions of the file whose text is `text`.
+/// Compile parsed definitions of the file whose text is `text`. With a file `schema`, the
+/// statements after the schemas and extensions run with `SET search_path TO schema,
+/// public`, so that types and functions named without a schema in SQL values are found
+/// there first (extensions without a `schema` still go to the server's default).
 pub(crate) fn compile(text: &str, defs: &Definitions) -> Result<Compiled, Problem> {
     let mut c = C {
         out: Out::new(text),
         schema: defs.schema.as_ref(),
     };
-    if let Some(s) = &defs.schema {
-        c.name(s)?;
-    }
     unique_names(&defs.schemas, "schema")?;
     unique_names(&defs.extensions, "extension")?;
     unique_names(&defs.enums, "enum")?;
@@ -34,6 +34,14 @@ pub(crate) fn compile(text: &str, defs: &Definitions) -> Result<Compiled, Proble
     }
     for (name, def) in &defs.extensions.0 {
         c.extension(name, def)?;
+    }
+    if let Some(s) = &defs.schema {
+        c.statement(&s.span, |c| {
+            c.out.push("SET search_path TO ");
+            c.push_name(s)?;
+            c.out.push(", public");
+            Ok(())
+        })?;
     }
     for (name, def) in &defs.enums.0 {
         c.enum_def(name, def)?;

@@ -53,6 +53,7 @@ tables:
     assert_eq!(
         c.sql,
         "\
+SET search_path TO app, public;
 CREATE TYPE app.mood AS ENUM (
     'ok',
 -- schemadiff:renamed-from 'blue'
@@ -119,7 +120,7 @@ tables:
     let c = compile("t.yaml", text).unwrap();
     assert!(
         c.sql
-            .starts_with("CREATE TABLE \"My Schema\".\"select\" (\n    \"a\"\"b\" int\n);"),
+            .starts_with("SET search_path TO \"My Schema\", public;\nCREATE TABLE \"My Schema\".\"select\" (\n    \"a\"\"b\" int\n);"),
         "{}",
         c.sql
     );
