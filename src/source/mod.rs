@@ -158,7 +158,9 @@ pub fn from_files(files: Vec<SourceFile>) -> Result<DesiredFiles, SourceError> {
         } else {
             None
         };
-        let text = compiled.as_ref().map_or(file.text.as_str(), |c| c.sql.as_str());
+        let text = compiled
+            .as_ref()
+            .map_or(file.text.as_str(), |c| c.sql.as_str());
         let pieces = split::split(text).map_err(|e| {
             let src = desired.named_source(fi);
             let place = |at: Range<usize>| match &compiled {

@@ -281,7 +281,10 @@ impl<'a> C<'a> {
 
 /// Append an index key: `column` or `(expression)`, then `COLLATE`, operator class, order,
 /// nulls.
-pub(crate) fn push_key(c: &mut C, k: &Spanned<super::model::Form<IndexKey>>) -> Result<(), Problem> {
+pub(crate) fn push_key(
+    c: &mut C,
+    k: &Spanned<super::model::Form<IndexKey>>,
+) -> Result<(), Problem> {
     let key = &k.0;
     let m = c.out.open(&k.span);
     match (&key.column, &key.expression) {

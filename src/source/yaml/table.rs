@@ -9,8 +9,8 @@ use super::compile::{entry_span, push_key, C};
 use super::de::Spanned;
 use super::error::Problem;
 use super::model::{
-    Action, ColumnDef, ExclusionDef, Form, HypertableDef, IdentityKind, IndexDef, Match,
-    TableDef, UniqueDef,
+    Action, ColumnDef, ExclusionDef, Form, HypertableDef, IdentityKind, IndexDef, Match, TableDef,
+    UniqueDef,
 };
 use crate::catalog::quote_literal;
 
@@ -429,12 +429,7 @@ impl C<'_> {
                 },
             )?;
             let op = &e.operator;
-            if op.value.is_empty()
-                || !op
-                    .value
-                    .chars()
-                    .all(|c| "+-*/<>=~!@#%^&|`?".contains(c))
-            {
+            if op.value.is_empty() || !op.value.chars().all(|c| "+-*/<>=~!@#%^&|`?".contains(c)) {
                 return Err(invalid(
                     format!("`{}` is not an operator", op.value),
                     "write the operator itself, e.g. `=` or `&&`",
@@ -573,8 +568,8 @@ impl C<'_> {
                         .map(|n| s.name(n).map(|i| i.to_string()))
                         .collect::<Result<_, _>>()?;
                     s.out.push(", timescaledb.compress_segmentby = ");
-                    let span = c.segment_by[0].span.start
-                        ..c.segment_by[c.segment_by.len() - 1].span.end;
+                    let span =
+                        c.segment_by[0].span.start..c.segment_by[c.segment_by.len() - 1].span.end;
                     s.out.frag(&quote_literal(&list.join(", ")), &span);
                 }
                 if !c.order_by.is_empty() {
@@ -583,8 +578,7 @@ impl C<'_> {
                         parts.push(order_key(s, k)?);
                     }
                     s.out.push(", timescaledb.compress_orderby = ");
-                    let span =
-                        c.order_by[0].span.start..c.order_by[c.order_by.len() - 1].span.end;
+                    let span = c.order_by[0].span.start..c.order_by[c.order_by.len() - 1].span.end;
                     s.out.frag(&quote_literal(&parts.join(", ")), &span);
                 }
                 s.out.push(")");

@@ -131,7 +131,8 @@ tables:
 
 #[test]
 fn compiled_positions_map_back_to_the_yaml() {
-    let text = "tables:\n  t:\n    columns:\n      id: uuid\n      n: { type: nosuchtype, default: 1 }\n";
+    let text =
+        "tables:\n  t:\n    columns:\n      id: uuid\n      n: { type: nosuchtype, default: 1 }\n";
     let c = compile("t.yaml", text).unwrap();
     let at = c.sql.find("nosuchtype").unwrap();
     let r = c.locate(text, at, "nosuchtype".len());
@@ -150,7 +151,8 @@ fn each_error_class_has_its_line_and_column() {
     let (code, at, m) = error("tables:\n  t:\n    colums:\n      id: int\n");
     assert_eq!((code, at), ("unknown_key", (3, 5)), "{m}");
     assert_eq!(m, "unknown key `colums`");
-    let (code, at, m) = error("tables:\n  t:\n    columns:\n      id: { type: int, nullable: maybe }\n");
+    let (code, at, m) =
+        error("tables:\n  t:\n    columns:\n      id: { type: int, nullable: maybe }\n");
     assert_eq!((code, at), ("wrong_type", (4, 34)), "{m}");
     let (code, at, m) = error("tables:\n  t:\n    columns:\n      id: { nullable: false }\n");
     assert_eq!((code, at), ("missing_key", (4, 7)), "{m}");
@@ -159,11 +161,14 @@ fn each_error_class_has_its_line_and_column() {
     assert_eq!((code, at), ("invalid", (6, 20)), "{m}");
     let (code, at, m) = error("tables:\n  t:\n    columns:\n      a: int\n      a: text\n");
     assert_eq!((code, at), ("invalid", (5, 7)), "{m}");
-    let (code, at, m) = error("tables:\n  t:\n    columns:\n      a: { type: int, default: \"1; drop table x\" }\n");
+    let (code, at, m) = error(
+        "tables:\n  t:\n    columns:\n      a: { type: int, default: \"1; drop table x\" }\n",
+    );
     assert_eq!((code, at), ("invalid", (4, 32)), "{m}");
     let (code, at, m) = error("enums:\n  e:\n    values: [a, b]\n    renamed_from: [x]\n");
     assert_eq!((code, at), ("wrong_type", (4, 19)), "{m}");
-    let (code, at, m) = error("tables:\n  t:\n    columns: { a: { type: int, identity: sometimes } }\n");
+    let (code, at, m) =
+        error("tables:\n  t:\n    columns: { a: { type: int, identity: sometimes } }\n");
     assert_eq!((code, at), ("invalid", (3, 42)), "{m}");
 }
 
@@ -176,7 +181,8 @@ fn empty_files_define_nothing() {
 
 #[test]
 fn the_checked_json_schema_is_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/definitions.schema.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/definitions.schema.json");
     let fresh = json_schema();
     if std::env::var_os("SCHEMADIFF_WRITE_SCHEMA").is_some() {
         std::fs::write(&path, &fresh).unwrap();
@@ -186,4 +192,23 @@ fn the_checked_json_schema_is_current() {
         checked == fresh,
         "docs/definitions.schema.json is stale: run SCHEMADIFF_WRITE_SCHEMA=1 cargo test --lib yaml"
     );
+}
+
+#[test]
+fn the_documented_example_compiles() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/yaml-definitions.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let start = doc.find("## A full example").unwrap();
+    let block = &doc[start..];
+    let block = &block[block.find("```yaml\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let c = compile("example.yaml", block).unwrap_or_else(|e| panic!("{e:?}"));
+    for needle in [
+        "CREATE TYPE health.goal_status AS ENUM (",
+        "CREATE INDEX health_goal_metadata_gin ON health.health_goal USING gin (metadata jsonb_path_ops);",
+        "SELECT add_retention_policy('health.health_metric', INTERVAL '5 years', schedule_interval => INTERVAL '12 hours');",
+        "REFERENCES auth.users (id) ON DELETE CASCADE;",
+    ] {
+        assert!(c.sql.contains(needle), "{needle}\n{}", c.sql);
+    }
 }

@@ -20,7 +20,10 @@ pub(crate) struct Node {
 pub(crate) enum Kind {
     /// A scalar; `plain` when unquoted and untagged (so `null`, `true`, `12` take their
     /// YAML meaning).
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -136,7 +139,9 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, Problem> {
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Open::Seq(start, items, anchor)) => {
-                    let end = items.last().map_or(range.end, |n| n.span.end.max(range.start));
+                    let end = items
+                        .last()
+                        .map_or(range.end, |n| n.span.end.max(range.start));
                     let end = if text[start.start..].starts_with('[') {
                         range.end
                     } else {
@@ -197,9 +202,7 @@ mod tests {
     fn spans_are_bytes_of_the_nodes() {
         let text = "# é\ntables:\n  t:\n    columns:\n      id: uuid\n      n: { type: 'int' }\n";
         let root = parse(text).unwrap().unwrap();
-        let Kind::Map(top) = &root.kind else {
-            panic!()
-        };
+        let Kind::Map(top) = &root.kind else { panic!() };
         assert_eq!(&text[top[0].0.span.clone()], "tables");
         let Kind::Map(tables) = &top[0].1.kind else {
             panic!()
@@ -222,7 +225,10 @@ mod tests {
     #[test]
     fn syntax_errors_have_positions() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
-        assert!(e.class == crate::source::yaml::error::Class::Syntax, "{e:?}");
+        assert!(
+            e.class == crate::source::yaml::error::Class::Syntax,
+            "{e:?}"
+        );
         assert!(parse("").unwrap().is_none());
         assert!(parse("# nothing\n").unwrap().is_none());
     }
