@@ -42,6 +42,7 @@ fn main() {
             "mixed_folder_plan_apply_converges_through_the_cli",
             mixed_folder_plan_apply_converges_through_the_cli,
         ),
+        ("catalog_to_yaml_round_trips", catalog_to_yaml_round_trips),
     ];
     let trials = tests
         .into_iter()
@@ -438,4 +439,40 @@ fn mixed_folder_plan_apply_converges_through_the_cli(h: &Harness) -> Result<(), 
     )?;
     support::runtime().block_on(h.drop_db(&db));
     Ok(())
+}
+
+fn catalog_to_yaml_round_trips(h: &Harness) -> Result<(), Failed> {
+    let case = fixture("everything");
+    support::runtime().block_on(async {
+        let (sdb, sql) = build(h, "sql round trip", &case.join("equivalent.sql")).await?;
+        let dump = schemadiff::source::yaml::catalog_to_yaml(&sql);
+        if !dump.rest.tables.is_empty()
+            || !dump.rest.enums.is_empty()
+            || !dump.rest.indexes.is_empty()
+        {
+            return Err(format!(
+                "left out of the YAML: tables {:?}, enums {:?}, indexes {:?}",
+                dump.rest.tables.keys().collect::<Vec<_>>(),
+                dump.rest.enums.keys().collect::<Vec<_>>(),
+                dump.rest.indexes.keys().collect::<Vec<_>>()
+            )
+            .into());
+        }
+        let dir = tempfile::tempdir()?;
+        let mut all = String::new();
+        for (name, text) in &dump.files {
+            std::fs::write(dir.path().join(name), text)?;
+            all.push_str(&format!("--- {name}\n{text}"));
+        }
+        let (ydb, yaml) = build(h, "yaml round trip", dir.path())
+            .await
+            .map_err(|e| format!("{}\n{all}", e.message().unwrap_or("")))?;
+        same_catalogs(&yaml, &sql).map_err(|e| format!("{}\n{all}", e.message().unwrap_or("")))?;
+        let a = support::oracle::dump_schema(h, &ydb.dbname())?;
+        let b = support::oracle::dump_schema(h, &sdb.dbname())?;
+        same_dumps("the pg_dumps", &a, &b)?;
+        h.drop_db(&ydb).await;
+        h.drop_db(&sdb).await;
+        Ok(())
+    })
 }

@@ -5,10 +5,12 @@
 //! errors (syntax, unknown key, wrong type, missing key, invalid value) do too.
 //!
 //! The format is [`model::Definitions`], documented in docs/yaml-definitions.md; its JSON
-//! Schema is [`json_schema`] (`schemadiff config schema --definitions`).
+//! Schema is [`json_schema`] (`schemadiff config schema --definitions`). [`catalog_to_yaml`]
+//! writes a catalog in this format (for `dump --format yaml`).
 
 mod compile;
 mod de;
+mod dump;
 mod error;
 mod map;
 pub mod model;
@@ -16,6 +18,7 @@ mod table;
 mod tree;
 
 pub use de::Spanned;
+pub use dump::{catalog_to_yaml, YamlDump};
 pub use error::YamlError;
 pub use map::Compiled;
 pub use model::Definitions;

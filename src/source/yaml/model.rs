@@ -113,6 +113,10 @@ pub trait Short: Sized {
     /// What the short form means, for the JSON Schema.
     const SHORT: &'static str;
     fn from_short(s: Spanned<String>) -> Result<Self, String>;
+    /// The short form of this value, when it has one (for writing YAML).
+    fn as_short(&self) -> Option<String> {
+        None
+    }
 }
 
 /// `T`, or the string that stands for it.
@@ -183,9 +187,12 @@ impl<'de, T: Deserialize<'de> + Short> Deserialize<'de> for Form<T> {
     }
 }
 
-impl<T: Serialize> Serialize for Form<T> {
+impl<T: Serialize + Short> Serialize for Form<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        match self.0.as_short() {
+            Some(short) => s.serialize_str(&short),
+            None => self.0.serialize(s),
+        }
     }
 }
 
@@ -255,6 +262,9 @@ impl Short for EnumValue {
             name: s,
             renamed_from: None,
         })
+    }
+    fn as_short(&self) -> Option<String> {
+        self.renamed_from.is_none().then(|| self.name.value.clone())
     }
 }
 
@@ -335,6 +345,16 @@ impl Short for ColumnDef {
             type_: s,
             ..ColumnDef::default()
         })
+    }
+    fn as_short(&self) -> Option<String> {
+        let plain = self.nullable.is_none()
+            && self.default.is_none()
+            && self.identity.is_none()
+            && self.generated.is_none()
+            && self.collation.is_none()
+            && self.comment.is_none()
+            && self.renamed_from.is_none();
+        plain.then(|| self.type_.value.clone())
     }
 }
 
@@ -527,6 +547,13 @@ impl Short for CheckDef {
             ..CheckDef::default()
         })
     }
+    fn as_short(&self) -> Option<String> {
+        let plain = self.name.is_none()
+            && !self.no_inherit
+            && self.comment.is_none()
+            && self.renamed_from.is_none();
+        plain.then(|| self.expression.value.clone())
+    }
 }
 
 /// What a foreign key does when the referenced row is deleted or its key updated.
@@ -708,6 +735,17 @@ impl Short for IndexKey {
             column: Some(s),
             ..IndexKey::default()
         })
+    }
+    fn as_short(&self) -> Option<String> {
+        let plain = self.expression.is_none()
+            && self.order.is_none()
+            && self.nulls.is_none()
+            && self.opclass.is_none()
+            && self.collation.is_none();
+        self.column
+            .as_ref()
+            .filter(|_| plain)
+            .map(|c| c.value.clone())
     }
 }
 
