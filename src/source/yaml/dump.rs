@@ -1,9 +1,10 @@
 //! A catalog written as YAML definitions (for `dump --format yaml`): one file per schema
 //! with its enums and tables (columns, keys, checks, foreign keys, exclusions, indexes,
-//! comments), and one for the extensions. What the format cannot say (views, functions,
-//! domains, sequences, triggers, policies, grants, partitioned or unlogged tables,
-//! hypertables, and any table whose constraint or index definition is not understood)
-//! stays in the returned rest of the catalog, for the caller to write as SQL.
+//! comments, hypertable settings), and one for the extensions. What the format cannot say
+//! (views, functions, domains, sequences, triggers, policies, grants, continuous
+//! aggregates, partitioned or unlogged tables, and any table whose constraint, index or
+//! hypertable settings are not understood) stays in the returned rest of the catalog, for
+//! the caller to write as SQL.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +14,9 @@ use super::model::{
     ExtensionDef, ForeignKeyDef, Form, IdentityDef, IdentityKind, IndexDef, IndexKey, KeyDef,
     Match, Nulls, Order, Reference, SchemaDef, TableDef, UniqueDef,
 };
+use super::model::{CompressionDef, HypertableDef, Interval, PartitioningDef, PolicyDef};
 use crate::catalog::ident::split_qualified;
+use crate::catalog::timescale::{ChunkInterval, DimensionKind, Hypertable, PolicyKind};
 use crate::catalog::{Catalog, Column, Constraint, ConstraintKind, Ident, Index, Table};
 
 /// YAML definitions files and what they leave out.
@@ -81,12 +84,14 @@ pub fn catalog_to_yaml(catalog: &Catalog) -> YamlDump {
                 .values()
                 .filter(|i| &i.table == name)
                 .collect();
-            if catalog.timescale.hypertables.contains_key(name) {
-                continue;
-            }
-            let Some(def) = table(t, &indexes) else {
+            let Some(mut def) = table(t, &indexes) else {
                 continue;
             };
+            if let Some(h) = catalog.timescale.hypertables.get(name) {
+                let Some(h) = hypertable(h) else { continue };
+                def.hypertable = Some(Spanned::new(h));
+                rest.timescale.hypertables.remove(name);
+            }
             defs.tables
                 .0
                 .push((sp(name.name.as_str()), Spanned::new(def)));
@@ -610,4 +615,97 @@ fn strip_deferral<'a>(text: &'a str, c: &Constraint) -> Option<&'a str> {
         return None;
     }
     Some(t)
+}
+
+/// A hypertable's settings, when they are what the format says: a time dimension without
+/// an integer-now function, at most one hash dimension, compression without sparse indexes
+/// or an explicitly empty segmentby, and compression / retention policies with only their
+/// `after` and schedule.
+fn hypertable(h: &Hypertable) -> Option<HypertableDef> {
+    if h.time.integer_now_func.is_some() || h.dimensions.len() > 1 {
+        return None;
+    }
+    let interval = |i: &ChunkInterval| match i {
+        ChunkInterval::Time(t) => Interval::Text(t.clone()),
+        ChunkInterval::Integer(n) => Interval::Integer(*n),
+    };
+    let partitioning = match h.dimensions.first() {
+        None => None,
+        Some(d) => match &d.kind {
+            DimensionKind::Hash { partitions } => Some(Spanned::new(PartitioningDef {
+                column: sp(d.column.as_str()),
+                partitions: Spanned::new(u32::try_from(*partitions).ok()?),
+            })),
+            DimensionKind::Range { .. } => return None,
+        },
+    };
+    let compression = match &h.compression {
+        None => None,
+        Some(c) => {
+            if c.sparse_index.is_some() || c.segment_by.as_ref().is_some_and(Vec::is_empty) {
+                return None;
+            }
+            let order_by = c.order_by.clone().unwrap_or_default();
+            if c.order_by.as_ref().is_some_and(Vec::is_empty) {
+                return None;
+            }
+            Some(Spanned::new(CompressionDef {
+                segment_by: c
+                    .segment_by
+                    .iter()
+                    .flatten()
+                    .map(|i| sp(i.as_str()))
+                    .collect(),
+                order_by: order_by
+                    .iter()
+                    .map(|o| {
+                        let (order, nulls) = match (o.desc, o.nulls_first) {
+                            (false, false) => (None, None),
+                            (false, true) => (None, Some(Nulls::First)),
+                            (true, true) => (Some(Order::Desc), None),
+                            (true, false) => (Some(Order::Desc), Some(Nulls::Last)),
+                        };
+                        Spanned::new(Form(IndexKey {
+                            column: Some(sp(o.column.as_str())),
+                            order,
+                            nulls,
+                            ..IndexKey::default()
+                        }))
+                    })
+                    .collect(),
+            }))
+        }
+    };
+    let mut def = HypertableDef {
+        time_column: sp(h.time.column.as_str()),
+        chunk_interval: Some(Spanned::new(interval(&h.time.interval))),
+        partitioning,
+        compression,
+        compression_policy: None,
+        retention_policy: None,
+    };
+    for (kind, p) in &h.policies {
+        let key = match kind {
+            PolicyKind::Compression => "compress_after",
+            PolicyKind::Retention => "drop_after",
+            PolicyKind::Reorder | PolicyKind::Refresh => return None,
+        };
+        if p.config.keys().any(|k| k != key) {
+            return None;
+        }
+        let after = match p.config.get(key)? {
+            serde_json::Value::String(s) => Interval::Text(s.clone()),
+            serde_json::Value::Number(n) => Interval::Integer(n.as_i64()?),
+            _ => return None,
+        };
+        let policy = Spanned::new(Form(PolicyDef {
+            after: Spanned::new(after),
+            schedule_interval: Some(sp(&p.schedule_interval)),
+        }));
+        match kind {
+            PolicyKind::Compression => def.compression_policy = Some(policy),
+            _ => def.retention_policy = Some(policy),
+        }
+    }
+    Some(def)
 }

@@ -12,6 +12,7 @@ mod compile;
 mod de;
 mod dump;
 mod error;
+mod forms;
 mod map;
 pub mod model;
 mod table;
