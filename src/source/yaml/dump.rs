@@ -709,3 +709,115 @@ fn hypertable(h: &Hypertable) -> Option<HypertableDef> {
     }
     Some(def)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(text: &str) -> (Option<String>, Option<String>, Option<String>, String) {
+        let k = key(text).unwrap();
+        (
+            k.column.map(|c| c.value),
+            k.expression.map(|c| c.value),
+            k.opclass.map(|c| c.value),
+            format!(
+                "{:?} {:?} {:?}",
+                k.order,
+                k.nulls,
+                k.collation.map(|c| c.value)
+            ),
+        )
+    }
+
+    #[test]
+    fn index_keys_as_pg_get_indexdef_prints_them() {
+        assert_eq!(
+            k("a"),
+            (Some("a".into()), None, None, "None None None".into())
+        );
+        assert_eq!(
+            k("\"Label\" DESC NULLS LAST"),
+            (
+                Some("Label".into()),
+                None,
+                None,
+                "Some(Desc) Some(Last) None".into()
+            )
+        );
+        assert_eq!(
+            k("metadata jsonb_path_ops"),
+            (
+                Some("metadata".into()),
+                None,
+                Some("jsonb_path_ops".into()),
+                "None None None".into()
+            )
+        );
+        assert_eq!(
+            k("lower((title)::text)"),
+            (
+                None,
+                Some("lower((title)::text)".into()),
+                None,
+                "None None None".into()
+            )
+        );
+        assert_eq!(
+            k("(a + b) DESC"),
+            (
+                None,
+                Some("a + b".into()),
+                None,
+                "Some(Desc) None None".into()
+            )
+        );
+        assert_eq!(
+            k("lower(name) public.text_ops"),
+            (
+                None,
+                Some("lower(name)".into()),
+                Some("public.text_ops".into()),
+                "None None None".into()
+            )
+        );
+        assert_eq!(
+            k("name COLLATE \"C\""),
+            (
+                Some("name".into()),
+                None,
+                None,
+                "None None Some(\"C\")".into()
+            )
+        );
+    }
+
+    #[test]
+    fn what_the_format_cannot_say_stays_in_the_rest() {
+        let mut c = Catalog::default();
+        let name = crate::catalog::QualName::new("public", "t");
+        c.schemas.insert(
+            Ident::new("public"),
+            crate::catalog::Schema {
+                name: Ident::new("public"),
+                comment: None,
+            },
+        );
+        c.tables.insert(
+            name.clone(),
+            Table {
+                name: name.clone(),
+                columns: Vec::new(),
+                constraints: Default::default(),
+                unlogged: true,
+                reloptions: Vec::new(),
+                comment: None,
+                partition_by: None,
+                partition_of: None,
+            },
+        );
+        let d = catalog_to_yaml(&c);
+        assert!(d.rest.tables.contains_key(&name));
+        assert_eq!(d.files.len(), 1);
+        assert!(!d.files[0].1.contains("tables:"), "{}", d.files[0].1);
+    }
+}
