@@ -134,6 +134,20 @@ fn yaml_and_sql_load_identical_catalogs(h: &Harness) -> Result<(), Failed> {
             return Err(format!("the compiled SQL lacks {line:?}:\n{}", compiled.text).into());
         }
     }
+    let fi = files
+        .files
+        .iter()
+        .position(|f| f.path.ends_with("10_goals.yaml"))
+        .expect("the YAML file");
+    let at = compiled
+        .text
+        .find("-- schemadiff:renamed-from goals")
+        .expect("the table's annotation");
+    let line = compiled.text[..at].matches('\n').count() + 1;
+    let place = files.yaml_location(fi, line, 1).unwrap_or_default();
+    if !place.ends_with("10_goals.yaml:18:19") {
+        return Err(format!("the annotation maps to {place}, not to `renamed_from: goals`").into());
+    }
     support::runtime().block_on(async {
         let (ydb, yaml) = build(h, "yaml everything", &case.join("mixed")).await?;
         let (sdb, sql) = build(h, "sql everything", &case.join("equivalent.sql")).await?;

@@ -111,23 +111,55 @@ impl DesiredFiles {
     /// `-- schemadiff:renamed-from` lines), the others as they are. For readers of SQL text
     /// such as the rename annotation parser.
     pub fn sql_sources(&self) -> Vec<SourceFile> {
-        let mut compiled: std::collections::BTreeMap<usize, &str> = Default::default();
-        for s in &self.statements {
-            if let Some(o) = &s.origin {
-                compiled.insert(s.file, &o.compiled.sql);
-            }
-        }
+        let compiled = self.compiled();
         self.files
             .iter()
             .enumerate()
             .map(|(i, f)| match yaml::is_yaml(&f.path) {
                 true => SourceFile {
                     path: f.path.clone(),
-                    text: compiled.get(&i).copied().unwrap_or("").to_string(),
+                    text: compiled.get(&i).map_or("", |c| c.sql.as_str()).to_string(),
                 },
                 false => f.clone(),
             })
             .collect()
+    }
+
+    /// For a position (1-based line, 1-based column in characters) of the SQL that
+    /// [`DesiredFiles::sql_sources`] gives for a YAML file, the `path:line:column` of the
+    /// YAML node it was compiled from; `None` for other files.
+    pub fn yaml_location(&self, file: usize, line: usize, column: usize) -> Option<String> {
+        let compiled = self.compiled();
+        let c = compiled.get(&file)?;
+        let start = c
+            .sql
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum::<usize>();
+        let offset = c.sql[start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(c.sql.len(), |(b, _)| start + b);
+        let f = &self.files[file];
+        let at = c.locate(&f.text, offset, 1).start;
+        let before = &f.text[..at];
+        let l = before.matches('\n').count() + 1;
+        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        Some(format!("{}:{l}:{col}", f.path.display()))
+    }
+
+    fn compiled(&self) -> std::collections::BTreeMap<usize, &yaml::Compiled> {
+        let mut out = std::collections::BTreeMap::new();
+        for s in &self.statements {
+            if let Some(o) = &s.origin {
+                out.insert(s.file, &*o.compiled);
+            }
+        }
+        out
     }
 }
 

@@ -173,8 +173,10 @@ impl<'a> C<'a> {
         } else {
             self.name(old)?.to_string()
         };
+        let m = self.out.open(&old.span);
         self.out.push("-- schemadiff:renamed-from ");
         self.out.frag(&text, &old.span);
+        self.out.close(m);
         self.out.push("\n");
         Ok(())
     }
