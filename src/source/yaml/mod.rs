@@ -11,6 +11,7 @@
 mod compile;
 mod de;
 mod dump;
+mod dump_parse;
 mod error;
 mod forms;
 mod map;
