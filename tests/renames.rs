@@ -48,6 +48,7 @@ fn main() {
             "an_enum_label_removal_refuses_while_rows_use_it",
             enum_removal_refuses,
         ),
+        ("yaml_renamed_from_renames_and_points_at_yaml", yaml_renames),
         (
             "a_malformed_annotation_names_file_line_column",
             malformed_annotation,
@@ -190,6 +191,69 @@ CREATE TABLE patient (
             )
             .await?,
             vec!["100 name 1 100".to_string()],
+        )?;
+        second_plan_is_empty(&target, &desired).await?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+/// `renamed_from:` in a YAML definition renames like the SQL comment, and a stale one is
+/// reported at the YAML file's own line.
+fn yaml_renames(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let before = "CREATE TABLE person (id int PRIMARY KEY, name text NOT NULL, age int);
+            INSERT INTO person SELECT g, 'name ' || g, g FROM generate_series(1, 10) g;";
+        let (target, client, mut desired) = setup(env, "rename_yaml", before, "", &dir).await?;
+        let yaml = dir.path().join("schema.yaml");
+        std::fs::write(
+            &yaml,
+            "schema: public
+tables:
+  patient:
+    renamed_from: person
+    columns:
+      id: { type: int, nullable: false }
+      full_name: { type: text, nullable: false, renamed_from: name }
+      years: { type: int, renamed_from: no_such_column }
+    primary_key: [id]
+",
+        )
+        .map_err(|e| e.to_string())?;
+        desired.paths = vec![yaml.clone()];
+        let applied = apply(&target, &desired)
+            .await
+            .map_err(|e| format!("apply: {e}"))?;
+        let renames: Vec<&str> = applied
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Rename)
+            .map(|s| s.sql.as_str())
+            .collect();
+        check(
+            "renames",
+            renames,
+            vec![
+                "ALTER TABLE public.person RENAME TO patient",
+                "ALTER TABLE public.patient RENAME COLUMN name TO full_name",
+                "ALTER TABLE public.patient RENAME CONSTRAINT person_pkey TO patient_pkey",
+            ],
+        )?;
+        let note = applied.plan.notes.join("\n");
+        let at = format!("{}:8:", yaml.display());
+        if !note.contains(&at) || !note.contains("no_such_column") {
+            return Err(format!("the stale rename's note should point at {at}: {note}").into());
+        }
+        check(
+            "rows",
+            rows(
+                &client,
+                "SELECT count(*)::text FROM patient WHERE full_name = 'name ' || id",
+            )
+            .await?,
+            vec!["10".to_string()],
         )?;
         second_plan_is_empty(&target, &desired).await?;
         env.harness.drop_db(&target).await;

@@ -57,7 +57,12 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print the JSON Schema of schemadiff.yaml (for editors and CI checks).
-    Schema,
+    Schema {
+        /// Print the JSON Schema of YAML definitions files (`*.yaml` in a schema folder)
+        /// instead.
+        #[arg(long)]
+        definitions: bool,
+    },
 }
 
 /// Run a parsed command line.
@@ -68,8 +73,12 @@ pub async fn run(cli: Cli, out: &mut Output) -> Result<Exit, crate::workflow::Er
         Command::Drift(a) => drift::run(a, out).await,
         Command::Diff(a) => diff::run(a, out).await,
         Command::Dump(a) => dump::run(a, out).await,
-        Command::Config(ConfigCommand::Schema) => {
-            out.product(&crate::config::json_schema());
+        Command::Config(ConfigCommand::Schema { definitions }) => {
+            out.product(&if definitions {
+                crate::source::yaml::json_schema()
+            } else {
+                crate::config::json_schema()
+            });
             Ok(Exit::Success)
         }
         Command::Completions(a) => generate::run_completions(a, out),

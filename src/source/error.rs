@@ -15,14 +15,14 @@ pub enum SourceError {
     #[error("cannot read {}: {reason}", path.display())]
     #[diagnostic(
         code(schemadiff::source::read),
-        help("check that the path exists and is readable; a schema path is a .sql file or a directory searched recursively for *.sql")
+        help("check that the path exists and is readable; a schema path is a .sql or .yaml file or a directory searched recursively for *.sql, *.yaml and *.yml")
     )]
     Read { path: PathBuf, reason: String },
 
-    #[error("no .sql files found under {}", path.display())]
+    #[error("no .sql files (or .yaml definitions) found under {}", path.display())]
     #[diagnostic(
         code(schemadiff::source::no_files),
-        help("point --schema at a .sql file or at a directory that holds .sql files; an empty desired state would drop everything")
+        help("point --schema at a .sql or .yaml file or at a directory that holds them; an empty desired state would drop everything")
     )]
     NoSqlFiles { path: PathBuf },
 
@@ -126,6 +126,10 @@ pub enum SourceError {
     #[error("interrupted; the temporary dev database was dropped")]
     #[diagnostic(code(schemadiff::source::interrupted))]
     Interrupted,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Yaml(#[from] super::yaml::YamlError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

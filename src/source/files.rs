@@ -1,12 +1,14 @@
-//! Reading desired files: a file, or a directory searched recursively for `*.sql`.
+//! Reading desired files: a file, or a directory searched recursively for `*.sql` and YAML
+//! definitions (`*.yaml`, `*.yml`; never a `schemadiff.yaml` configuration file).
 
 use std::path::{Path, PathBuf};
 
 use super::error::SourceError;
 use super::SourceFile;
 
-/// Read every path: a file is taken as given, a directory contributes its `*.sql` files
-/// (recursively, hidden entries skipped) sorted by path. A file named twice is read once.
+/// Read every path: a file is taken as given, a directory contributes its `*.sql`, `*.yaml`
+/// and `*.yml` files (recursively, hidden entries and `schemadiff.yaml` skipped) sorted by
+/// path. A file named twice is read once.
 pub(crate) fn read_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, SourceError> {
     let mut listed: Vec<PathBuf> = Vec::new();
     for path in paths {
@@ -57,14 +59,23 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), SourceError> {
         let meta = std::fs::metadata(&path).map_err(|e| read_error(&path, &e))?;
         if meta.is_dir() {
             walk(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
-        {
+        } else if is_definitions(&path) {
             out.push(path);
         }
     }
     Ok(())
+}
+
+/// A schema file a directory contributes: SQL, or YAML definitions other than the
+/// configuration file.
+fn is_definitions(path: &Path) -> bool {
+    let sql = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sql"));
+    let config = path
+        .file_stem()
+        .is_some_and(|s| s.eq_ignore_ascii_case("schemadiff"));
+    sql || (super::yaml::is_yaml(path) && !config)
 }
 
 fn read_error(path: &Path, e: &std::io::Error) -> SourceError {

@@ -459,7 +459,11 @@ impl<'a> Loader<'a> {
             message: crate::conn::redact(&message),
             code: f.code.clone(),
             src: self.files.named_source(s.file),
-            at: (s.span.start + offset, len).into(),
+            at: {
+                let text = &self.files.files[s.file].text;
+                let r = s.file_range(text, offset, len);
+                (r.start, r.end - r.start).into()
+            },
             label: label.to_string(),
             help,
         }

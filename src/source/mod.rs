@@ -19,6 +19,7 @@ mod load;
 mod order;
 mod provenance;
 mod split;
+pub mod yaml;
 
 pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
 pub use devdb::{pause_timescaledb_jobs, DevDatabase, DevDb};
@@ -52,9 +53,10 @@ pub struct SourceFile {
 pub struct Statement {
     /// Index into [`DesiredFiles::files`].
     pub file: usize,
-    /// Byte range in the file's text, from the first token to the last (no `;`).
+    /// Byte range in the file's text, from the first token to the last (no `;`); for a
+    /// statement compiled from YAML, the YAML node it was made from.
     pub span: Range<usize>,
-    /// The text that is executed: `files[file].text[span]`.
+    /// The text that is executed: `files[file].text[span]` (for YAML, the compiled SQL).
     pub sql: String,
     pub kind: StatementKind,
     /// Names it defines.
@@ -70,6 +72,27 @@ pub struct Statement {
     pub run_alone: bool,
     /// For settings (`SET x`, `RESET x`, `set_config('x', ...)`): the parameter.
     pub setting: Option<String>,
+    /// For a statement compiled from a YAML file: the compiled SQL it is part of.
+    pub origin: Option<Origin>,
+}
+
+/// Where a statement compiled from YAML sits in its file's compiled SQL, which maps its
+/// fragments back to the YAML nodes.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub compiled: std::sync::Arc<yaml::Compiled>,
+    /// Byte offset of the statement in `compiled.sql`.
+    pub start: usize,
+}
+
+impl Statement {
+    /// The byte range of the file to show for `len` bytes at `offset` of [`Statement::sql`].
+    pub fn file_range(&self, text: &str, offset: usize, len: usize) -> Range<usize> {
+        match &self.origin {
+            Some(o) => o.compiled.locate(text, o.start + offset, len),
+            None => self.span.start + offset..self.span.start + offset + len,
+        }
+    }
 }
 
 /// Cache of the normalized desired catalog.
@@ -86,10 +109,66 @@ impl DesiredFiles {
         let f = &self.files[file];
         SqlSource::new(f.path.display().to_string(), f.text.clone())
     }
+
+    /// The files as SQL: a YAML file as the SQL compiled from it (with its
+    /// `-- schemadiff:renamed-from` lines), the others as they are. For readers of SQL text
+    /// such as the rename annotation parser.
+    pub fn sql_sources(&self) -> Vec<SourceFile> {
+        let compiled = self.compiled();
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match yaml::is_yaml(&f.path) {
+                true => SourceFile {
+                    path: f.path.clone(),
+                    text: compiled.get(&i).map_or("", |c| c.sql.as_str()).to_string(),
+                },
+                false => f.clone(),
+            })
+            .collect()
+    }
+
+    /// For a position (1-based line, 1-based column in characters) of the SQL that
+    /// [`DesiredFiles::sql_sources`] gives for a YAML file, the `path:line:column` of the
+    /// YAML node it was compiled from; `None` for other files.
+    pub fn yaml_location(&self, file: usize, line: usize, column: usize) -> Option<String> {
+        let compiled = self.compiled();
+        let c = compiled.get(&file)?;
+        let start = c
+            .sql
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum::<usize>();
+        let offset = c.sql[start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(c.sql.len(), |(b, _)| start + b);
+        let f = &self.files[file];
+        let at = c.locate(&f.text, offset, 1).start;
+        let before = &f.text[..at];
+        let l = before.matches('\n').count() + 1;
+        let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        Some(format!("{}:{l}:{col}", f.path.display()))
+    }
+
+    fn compiled(&self) -> std::collections::BTreeMap<usize, &yaml::Compiled> {
+        let mut out = std::collections::BTreeMap::new();
+        for s in &self.statements {
+            if let Some(o) = &s.origin {
+                out.insert(s.file, &*o.compiled);
+            }
+        }
+        out
+    }
 }
 
-/// Read `paths` (files, or directories searched recursively for `*.sql`, sorted by path),
-/// split every file into statements and classify them.
+/// Read `paths` (files, or directories searched recursively for `*.sql`, `*.yaml` and
+/// `*.yml`, sorted by path), split every file into statements (YAML compiled to SQL first)
+/// and classify them.
 pub fn read_paths(paths: &[PathBuf]) -> Result<DesiredFiles, SourceError> {
     from_files(read_files(paths)?)
 }
@@ -108,32 +187,53 @@ pub fn from_files(files: Vec<SourceFile>) -> Result<DesiredFiles, SourceError> {
     let mut pending: Vec<Option<Vec<sqlparser::tokenizer::TokenWithSpan>>> = Vec::new();
     let mut defined = classify::Defined::default();
     for (fi, file) in desired.files.iter().enumerate() {
-        let pieces = split::split(&file.text).map_err(|e| {
+        let compiled = if yaml::is_yaml(&file.path) {
+            let name = file.path.display().to_string();
+            Some(std::sync::Arc::new(yaml::compile(&name, &file.text)?))
+        } else {
+            None
+        };
+        let text = compiled
+            .as_ref()
+            .map_or(file.text.as_str(), |c| c.sql.as_str());
+        let pieces = split::split(text).map_err(|e| {
             let src = desired.named_source(fi);
+            let place = |at: Range<usize>| match &compiled {
+                Some(c) => span(c.locate(&file.text, at.start, at.len())),
+                None => span(at),
+            };
             match e {
                 split::SplitError::Unterminated { what, at } => SourceError::Split {
                     message: format!("unterminated {what}"),
                     src,
-                    at: span(at),
+                    at: place(at),
                 },
                 split::SplitError::MetaCommand { command, at } => SourceError::MetaCommand {
                     command,
                     src,
-                    at: span(at),
+                    at: place(at),
                 },
             }
         })?;
         for piece in pieces {
-            let sql = file.text[piece.span.clone()].to_string();
+            let sql = text[piece.span.clone()].to_string();
             let h = match &piece.tokens {
                 Some(t) => classify::heading(t),
                 None => classify::heading_from_text(&sql),
+            };
+            let origin = compiled.as_ref().map(|c| Origin {
+                compiled: c.clone(),
+                start: piece.span.start,
+            });
+            let file_span = match &compiled {
+                Some(c) => c.statement(&piece.span),
+                None => piece.span.clone(),
             };
             if let Some(what) = h.cluster_level {
                 return Err(SourceError::ClusterLevel {
                     what,
                     src: desired.named_source(fi),
-                    at: span(piece.span.start..piece.span.start + sql.find(' ').unwrap_or(1)),
+                    at: span(file_span.start..file_span.start + sql.find(' ').unwrap_or(1)),
                 });
             }
             for c in &h.creates {
@@ -141,7 +241,7 @@ pub fn from_files(files: Vec<SourceFile>) -> Result<DesiredFiles, SourceError> {
             }
             desired.statements.push(Statement {
                 file: fi,
-                span: piece.span,
+                span: file_span,
                 sql,
                 kind: h.kind,
                 creates: h.creates,
@@ -149,6 +249,7 @@ pub fn from_files(files: Vec<SourceFile>) -> Result<DesiredFiles, SourceError> {
                 parsed: false,
                 run_alone: h.run_alone,
                 setting: h.setting,
+                origin,
             });
             pending.push(piece.tokens);
         }
@@ -240,7 +341,7 @@ impl Miss {
         dev: &DevDb,
         scope: &Scope,
     ) -> Result<Catalog, SourceError> {
-        let renames = annotations::parse_files(&files.files)?;
+        let renames = renames_of(files)?;
         let mut catalog = devdb::load_and_introspect(files, dev, scope, self.admin).await?;
         catalog.renames = renames;
         if let Some((dir, key)) = &self.entry {
@@ -248,6 +349,30 @@ impl Miss {
         }
         Ok(catalog)
     }
+}
+
+/// The rename hints of the desired files: SQL comments, and the same comments compiled from
+/// YAML `renamed_from:` keys, whose locations are turned back into the YAML's own.
+fn renames_of(files: &DesiredFiles) -> Result<Vec<crate::catalog::RenameHint>, SourceError> {
+    let sources = files.sql_sources();
+    let mut renames = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let mut hints = annotations::parse_files(std::slice::from_ref(source))?;
+        if yaml::is_yaml(&source.path) {
+            for h in &mut hints {
+                let mut parts = h.location.rsplitn(3, ':');
+                let col = parts.next().and_then(|c| c.parse().ok());
+                let line = parts.next().and_then(|l| l.parse().ok());
+                if let (Some(line), Some(col)) = (line, col) {
+                    if let Some(at) = files.yaml_location(i, line, col) {
+                        h.location = at;
+                    }
+                }
+            }
+        }
+        renames.extend(hints);
+    }
+    Ok(renames)
 }
 
 async fn probe(
