@@ -8,59 +8,23 @@ mod support;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
+use support::cli::{self, check, json, Run};
 use support::Harness;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "schemadiff-fleet-test-cache-{}",
-        std::process::id()
-    ))
-}
-
 /// Run the binary in `dir` (where schemadiff.yaml is) with extra environment variables.
+fn cache_dir() -> PathBuf {
+    cli::cache_dir("fleet")
+}
+
 fn schemadiff(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemadiff"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SCHEMADIFF_CACHE_DIR", cache_dir())
-        .env_remove("DATABASE_URL")
-        .env_remove("FLEET_AUTH_URL")
-        .env_remove("FLEET_SHOP_URL");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run schemadiff");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn check(cond: bool, what: &str, run: &Run) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            run.code, run.stdout, run.stderr
-        )
-        .into())
-    }
-}
-
-fn json(run: &Run) -> Result<Value, Failed> {
-    serde_json::from_str(&run.stdout)
-        .map_err(|e| format!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr).into())
+    cli::run(
+        dir,
+        args,
+        env,
+        &["FLEET_AUTH_URL", "FLEET_SHOP_URL"],
+        &cache_dir(),
+    )
 }
 
 /// `service → status` of a JSON fleet report.

@@ -8,49 +8,16 @@ mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
+use support::cli::{self, check, Run};
 use support::Harness;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "schemadiff-review-test-cache-{}",
-        std::process::id()
-    ))
+    cli::cache_dir("review")
 }
 
 fn schemadiff(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SCHEMADIFF_CACHE_DIR", cache_dir())
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemadiff");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn check(cond: bool, what: &str, run: &Run) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            run.code, run.stdout, run.stderr
-        )
-        .into())
-    }
+    cli::run(dir, args, &[] as &[(&str, &str)], &[], &cache_dir())
 }
 
 fn root() -> PathBuf {
