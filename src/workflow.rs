@@ -30,6 +30,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Apply(#[from] apply::ApplyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Seeds(#[from] crate::seeds::SeedError),
 
     #[error("after apply the database still differs from the desired schema:\n{}", remaining.join("\n"))]
     #[diagnostic(
@@ -115,6 +118,8 @@ pub struct Desired {
     pub dev: DevChoice,
     pub scope: Scope,
     pub cache: CacheOptions,
+    /// A folder of reference data seed files (`crate::seeds`), planned after the schema.
+    pub seeds: Option<PathBuf>,
 }
 
 /// Read the live catalog of `target`.
@@ -179,12 +184,33 @@ pub async fn plan_target(
         live_catalog(target, &desired.scope),
         desired_catalog(desired, Some(target))
     )?;
-    let plan = plan::build(&live, &want, opts)?;
+    let mut plan = plan::build(&live, &want, opts)?;
+    let data = data_changes(target, desired, &live, &want).await?;
+    plan.steps.extend(data.iter().map(|d| d.step()));
     Ok(Planned {
         plan,
         live,
         desired: want,
     })
+}
+
+/// The reference data changes (`desired.seeds`) that bring `target` to the seed files,
+/// compared against `live` and checked against the `desired` catalog; none without seeds.
+pub async fn data_changes(
+    target: &ConnTarget,
+    desired: &Desired,
+    live: &Catalog,
+    want: &Catalog,
+) -> Result<Vec<crate::seeds::DataChange>, Error> {
+    let Some(dir) = &desired.seeds else {
+        return Ok(Vec::new());
+    };
+    let seeds = crate::seeds::load_dir(dir)?;
+    if seeds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = target.connect().await?;
+    Ok(crate::seeds::plan_data(&client, &seeds, live, want).await?)
 }
 
 /// The result of an apply: what ran, and the plan it ran.
@@ -350,7 +376,9 @@ pub async fn verify(
     plan_opts: &PlanOptions,
 ) -> Result<(), Error> {
     let after = live_catalog(target, &desired.scope).await?;
-    let rest = plan::build(&after, want, plan_opts)?;
+    let mut rest = plan::build(&after, want, plan_opts)?;
+    let data = data_changes(target, desired, &after, want).await?;
+    rest.steps.extend(data.iter().map(|d| d.step()));
     if rest.is_empty() {
         Ok(())
     } else {
