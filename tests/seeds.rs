@@ -43,6 +43,7 @@ fn main() {
         ("bad_seed_files_are_diagnostics_at_file_line", bad_files),
         ("drift_reports_a_manually_changed_row", drift_row),
         ("postgres_normalizes_values_before_comparing", normalized),
+        ("the_cli_plans_applies_and_drifts_with_seeds", cli),
     ];
     let trials = cases
         .iter()
@@ -279,7 +280,10 @@ fn edited_row(env: &Env) -> Result<(), Failed> {
                 == "UPDATE auth.role SET description = 'Ordinary user' WHERE name = 'user'",
             format!("the update: {}", steps[0].sql),
         )?;
-        check(steps[0].action == Action::Alter, "an update is an alter")?;
+        check(
+            steps[0].action == Action::Update,
+            "the step's action is update",
+        )?;
         check(
             steps[0].reason.contains("differs in description")
                 && steps[0].reason.contains("auth.role.yaml:5"),
@@ -528,4 +532,116 @@ fn normalized(env: &Env) -> Result<(), Failed> {
         env.harness.drop_db(&target).await;
         Ok(())
     })
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_schemadiff"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env(
+            "SCHEMADIFF_CACHE_DIR",
+            std::env::temp_dir().join("schemadiff-seeds-cache"),
+        )
+        .output()
+        .expect("run schemadiff");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cli(env: &Env) -> Result<(), Failed> {
+    let target = env.rt.block_on(env.harness.fresh_db("seeds_cli"));
+    let url = env.harness.cluster.url(&target.dbname());
+    let files = standard();
+    let schema = files.schema.path().display().to_string();
+    let seeds = files.seeds.path().display().to_string();
+    let common = [
+        "--url",
+        &url,
+        "--schema",
+        &schema,
+        "--seeds",
+        &seeds,
+        "--no-cache",
+    ];
+    let with = |cmd: &str, extra: &[&str]| {
+        let mut a = vec![cmd];
+        a.extend(common);
+        a.extend(extra);
+        run(&a)
+    };
+    let (code, out, err) = with("plan", &["--format", "json"]);
+    check(code == 0, format!("plan json: {err}"))?;
+    let plan: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+    let steps = plan["steps"].as_array().ok_or("steps")?;
+    let inserts: Vec<&serde_json::Value> =
+        steps.iter().filter(|s| s["action"] == "insert").collect();
+    check(inserts.len() == 9, format!("9 insert steps: {out}"))?;
+    let tables: Vec<String> = inserts
+        .iter()
+        .map(|s| format!("{}:{}", s["object"]["object"], s["object"]["name"]))
+        .collect();
+    check(
+        tables[..6].iter().all(|t| !t.contains("role_permission"))
+            && tables[6..]
+                .iter()
+                .all(|t| t == "\"table\":\"auth.role_permission\""),
+        format!("objects are the tables, parents first: {tables:?}"),
+    )?;
+    let (code, out, err) = with("plan", &["--format", "sql"]);
+    check(
+        code == 0 && out.contains("INSERT INTO auth.role (description, level, name) VALUES ('Administrator', '10', 'admin');"),
+        format!("plan sql: {out}{err}"),
+    )?;
+    let (code, out, _) = with("plan", &["--format", "markdown"]);
+    check(
+        code == 0 && out.contains("INSERT INTO auth.permission"),
+        format!("markdown: {out}"),
+    )?;
+    let (code, out, _) = with("plan", &[]);
+    check(
+        code == 0 && out.contains("reference row (name)=('admin') is missing"),
+        format!("human: {out}"),
+    )?;
+    let (code, out, err) = with("apply", &["--auto-approve"]);
+    check(code == 0, format!("apply: {out}{err}"))?;
+    let (code, out, err) = with("plan", &["--detailed-exitcode"]);
+    check(code == 0, format!("second plan empty: {out}{err}"))?;
+    env.rt.block_on(async {
+        let c = target.connect().await.map_err(|e| e.to_string())?;
+        c.batch_execute("DELETE FROM auth.role_permission; UPDATE auth.permission SET description = 'x' WHERE name = 'users.read'")
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    let (code, out, err) = with("drift", &["--format", "json"]);
+    check(code == 2, format!("drift exit 2: {out}{err}"))?;
+    let report: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .ok_or("findings")?
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    check(
+        codes
+            .iter()
+            .filter(|c| **c == "reference_row.missing")
+            .count()
+            == 3
+            && codes
+                .iter()
+                .filter(|c| **c == "reference_row.changed")
+                .count()
+                == 1
+            && codes.len() == 4,
+        format!("drift codes: {codes:?}"),
+    )?;
+    let (code, out, err) = with("apply", &["--auto-approve"]);
+    check(code == 0, format!("apply again: {out}{err}"))?;
+    let (code, out, _) = with("drift", &[]);
+    check(code == 0, format!("no drift after apply: {out}"))?;
+    env.rt.block_on(env.harness.drop_db(&target));
+    Ok(())
 }

@@ -93,6 +93,12 @@ pub enum Action {
     Alter,
     Rename,
     Comment,
+    /// A reference data row to add (`INSERT`), from the seed files (`crate::seeds`).
+    Insert,
+    /// A reference data row whose columns differ (`UPDATE`).
+    Update,
+    /// A reference data row not in a `delete: true` seed file (`DELETE`).
+    Delete,
 }
 
 impl Action {
@@ -103,6 +109,9 @@ impl Action {
             Action::Alter => "alter",
             Action::Rename => "rename",
             Action::Comment => "comment",
+            Action::Insert => "insert",
+            Action::Update => "update",
+            Action::Delete => "delete",
         }
     }
 }

@@ -32,9 +32,9 @@ pub fn human(plan: &Plan, title: &str, style: Style) -> String {
             last_object = Some(&step.object);
         }
         let (sign, color): (&str, fn(&str) -> String) = match step.action {
-            Action::Create => ("+", |s| s.green().to_string()),
-            Action::Drop => ("-", |s| s.red().to_string()),
-            Action::Alter | Action::Rename => ("~", |s| s.yellow().to_string()),
+            Action::Create | Action::Insert => ("+", |s| s.green().to_string()),
+            Action::Drop | Action::Delete => ("-", |s| s.red().to_string()),
+            Action::Alter | Action::Rename | Action::Update => ("~", |s| s.yellow().to_string()),
             Action::Comment => ("#", |s| s.cyan().to_string()),
         };
         out.push_str(&format!(

@@ -36,16 +36,17 @@ pub struct DataChange {
 }
 
 impl DataChange {
-    /// The plan step of this change (an insert is `create`, an update `alter`, a delete
-    /// `drop`, on the table).
+    /// The plan step of this change: action `insert`, `update` or `delete` on the table.
     pub fn step(&self) -> Step {
         let (action, what) = match self.kind {
-            DataChangeKind::Insert => (Action::Create, "is missing".to_string()),
+            DataChangeKind::Insert => (Action::Insert, "is missing".to_string()),
             DataChangeKind::Update => (
-                Action::Alter,
+                Action::Update,
                 format!("differs in {}", self.columns.join(", ")),
             ),
-            DataChangeKind::Delete => (Action::Drop, "is not declared (delete: true)".to_string()),
+            DataChangeKind::Delete => {
+                (Action::Delete, "is not declared (delete: true)".to_string())
+            }
         };
         Step {
             sql: self.sql.clone(),
