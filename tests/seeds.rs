@@ -44,6 +44,11 @@ fn main() {
         ("drift_reports_a_manually_changed_row", drift_row),
         ("postgres_normalizes_values_before_comparing", normalized),
         ("the_cli_plans_applies_and_drifts_with_seeds", cli),
+        (
+            "a_renamed_column_keeps_its_reference_values",
+            renamed_column,
+        ),
+        ("a_row_leaving_out_a_column_keeps_its_value", partial_row),
     ];
     let trials = cases
         .iter()
@@ -164,6 +169,25 @@ async fn apply(target: &ConnTarget, files: &Files) -> Result<workflow::Applied, 
         &files.desired(),
         &PlanOptions::default(),
         &ApplyOptions::default(),
+        None,
+        &mut |_| {},
+    )
+    .await
+}
+
+async fn apply_allowing_all(
+    target: &ConnTarget,
+    files: &Files,
+) -> Result<workflow::Applied, Error> {
+    let opts = ApplyOptions {
+        allowed: schemadiff::plan::Hazard::ALL.into_iter().collect(),
+        ..ApplyOptions::default()
+    };
+    workflow::apply_target(
+        target,
+        &files.desired(),
+        &PlanOptions::default(),
+        &opts,
         None,
         &mut |_| {},
     )
@@ -644,4 +668,63 @@ fn cli(env: &Env) -> Result<(), Failed> {
     check(code == 0, format!("no drift after apply: {out}"))?;
     env.rt.block_on(env.harness.drop_db(&target));
     Ok(())
+}
+
+fn renamed_column(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let target = env.harness.fresh_db("seeds_rename").await;
+        let files = standard();
+        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        files.schema_sql(&SCHEMA.replace(
+            "    description text,\n    level",
+            "    -- schemadiff:renamed-from description\n    summary text,\n    level",
+        ));
+        files.seed("auth.role.yaml", &ROLES.replace("description:", "summary:"));
+        let sql = plan_sql(&target, &files).await?;
+        check(
+            sql[0] == "ALTER TABLE auth.role RENAME COLUMN description TO summary"
+                && sql[1..].iter().all(|s| s.starts_with("UPDATE auth.role SET summary = ")),
+            format!("the rename, then the column written: {sql:#?}"),
+        )?;
+        apply_allowing_all(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        check(
+            rows(
+                &target,
+                "SELECT concat_ws('|', name, coalesce(summary, 'NULL')) FROM auth.role ORDER BY name",
+            )
+            .await?
+                == ["admin|Administrator", "guest|NULL", "user|Regular user"],
+            "values kept under the new name",
+        )?;
+        check(rows(&target, GRANTS).await?.len() == 3, "grants kept")?;
+        check(plan_sql(&target, &files).await?.is_empty(), "converged")?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+fn partial_row(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let target = env.harness.fresh_db("seeds_partial").await;
+        let files = standard();
+        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        let c = target.connect().await.map_err(|e| e.to_string())?;
+        c.batch_execute("UPDATE auth.role SET level = 42 WHERE name = 'guest'")
+            .await
+            .map_err(|e| e.to_string())?;
+        files.seed("auth.role.yaml", &ROLES.replace("    level: 0\n", ""));
+        check(
+            plan_sql(&target, &files).await?.is_empty(),
+            "a column the row leaves out is not compared",
+        )?;
+        let text = "table: auth.role\nkey: [name]\nrows:\n  - {name: newcomer, description: x}\n";
+        files.seed("auth.role.yaml", text);
+        let sql = plan_sql(&target, &files).await?;
+        check(
+            sql == ["INSERT INTO auth.role (description, name) VALUES ('x', 'newcomer')"],
+            format!("the insert leaves level to its default: {sql:#?}"),
+        )?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
 }
