@@ -519,7 +519,7 @@ fn drift_row(env: &Env) -> Result<(), Failed> {
             f.code.as_str() == "reference_row.changed"
                 && f.category.as_str() == "data"
                 && f.object == "reference row auth.role (name)=('admin')"
-                && f.detail.starts_with("level differ from ")
+                && f.detail.starts_with("level differs from ")
                 && f.fix == "UPDATE auth.role SET level = '10' WHERE name = 'admin';",
             format!("{f:#?}"),
         )?;

@@ -240,7 +240,16 @@ pub fn add_data_findings(report: &mut DriftReport, data: &[crate::seeds::DataCha
             ),
             DataChangeKind::Update => (
                 Code::ReferenceRowChanged,
-                format!("{} differ from {}", d.columns.join(", "), d.at),
+                format!(
+                    "{} {} from {}",
+                    d.columns.join(", "),
+                    if d.columns.len() == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    },
+                    d.at
+                ),
             ),
         };
         report.findings.push(Finding {

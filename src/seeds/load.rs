@@ -21,6 +21,7 @@ struct YamlFile {
 
 /// Every seed file of `dir`, sorted by file name; an absent folder has none.
 pub fn load_dir(dir: &Path) -> Result<Vec<SeedTable>, SeedError> {
+    let dir = &lexically_clean(dir);
     if !dir.exists() {
         return Ok(Vec::new());
     }
@@ -52,6 +53,27 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SeedTable>, SeedError> {
         tables.push(t);
     }
     Ok(tables)
+}
+
+/// `schema/austa/../../seeds/x` as `seeds/x`, for the paths diagnostics show.
+fn lexically_clean(dir: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in dir.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 fn io(path: &Path, e: std::io::Error) -> SeedError {
@@ -380,6 +402,19 @@ mod tests {
             csv_fields(r#""say ""hi""""#),
             vec![Some(r#"say "hi""#.into())]
         );
+    }
+
+    #[test]
+    fn paths_are_shown_without_dot_dot() {
+        assert_eq!(
+            lexically_clean(Path::new("schema/austa/../../seeds/austa/auth")),
+            PathBuf::from("seeds/austa/auth")
+        );
+        assert_eq!(
+            lexically_clean(Path::new("../x/./y")),
+            PathBuf::from("../x/y")
+        );
+        assert_eq!(lexically_clean(Path::new("a/..")), PathBuf::from("."));
     }
 
     #[test]
