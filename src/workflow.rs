@@ -287,7 +287,8 @@ pub struct DryRun {
 /// there (the plan from the empty scratch database to the live catalog; no rows), run the
 /// plan there with the same options, check that the scratch database then matches the
 /// desired schema, and drop it whatever happens. Hazards are reported by the caller, not
-/// refused: the scratch database is disposable.
+/// refused: the scratch database is disposable. Reference data steps are not run there (the
+/// scratch database has none of the live rows they update, delete or look up).
 pub async fn dry_run(
     target: &ConnTarget,
     desired: &Desired,
@@ -334,7 +335,16 @@ pub async fn dry_run(
             });
         }
         let setup_elapsed = setup_started.elapsed();
-        let report = apply::apply(&client, &plan, &all, progress)
+        let schema_steps = Plan {
+            steps: plan
+                .steps
+                .iter()
+                .filter(|s| !s.action.is_data())
+                .cloned()
+                .collect(),
+            ..plan.clone()
+        };
+        let report = apply::apply(&client, &schema_steps, &all, progress)
             .await
             .map_err(Error::DryRun)?;
         let after = introspect::introspect(&client, &desired.scope).await?;

@@ -49,6 +49,7 @@ fn main() {
             renamed_column,
         ),
         ("a_row_leaving_out_a_column_keeps_its_value", partial_row),
+        ("a_dry_run_proves_the_schema_and_leaves_rows_alone", dry_run),
     ];
     let trials = cases
         .iter()
@@ -723,6 +724,42 @@ fn partial_row(env: &Env) -> Result<(), Failed> {
         check(
             sql == ["INSERT INTO auth.role (description, name) VALUES ('x', 'newcomer')"],
             format!("the insert leaves level to its default: {sql:#?}"),
+        )?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+fn dry_run(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let target = env.harness.fresh_db("seeds_dry_run").await;
+        let files = standard();
+        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        files.schema_sql(&format!("{SCHEMA}\nCREATE INDEX role_level_idx ON auth.role (level);\n"));
+        files.seed(
+            "auth.role_permission.yaml",
+            &format!("{ROLE_PERMISSIONS}  - role_id: {{lookup: auth.role, by: {{name: guest}}}}\n    permission_id: {{lookup: auth.permission, by: {{name: reports.read}}}}\n"),
+        );
+        let dry = workflow::dry_run(
+            &target,
+            &files.desired(),
+            &PlanOptions::default(),
+            &ApplyOptions::default(),
+            None,
+            &mut |_| {},
+        )
+        .await
+        .map_err(|e| format!("dry run: {e:?}"))?;
+        let actions: Vec<&str> = dry.plan.steps.iter().map(|s| s.action.as_str()).collect();
+        check(
+            actions == ["create", "insert"],
+            format!("the index, then the grant of live rows: {actions:?}"),
+        )?;
+        check(rows(&target, GRANTS).await?.len() == 3, "the target is untouched")?;
+        apply_allowing_all(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        check(
+            rows(&target, GRANTS).await?.contains(&"guest:reports.read".to_string()),
+            "the real apply writes the row",
         )?;
         env.harness.drop_db(&target).await;
         Ok(())

@@ -102,6 +102,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// True for the reference data actions (`insert`, `update`, `delete`).
+    pub fn is_data(self) -> bool {
+        matches!(self, Action::Insert | Action::Update | Action::Delete)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
