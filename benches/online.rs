@@ -142,6 +142,7 @@ fn main() {
                 enabled: false,
                 dir: None,
             },
+            seeds: None,
         };
         let opts = ApplyOptions {
             allowed: Hazard::ALL.into_iter().collect(),

@@ -2,7 +2,8 @@
 //! PredictHealth: 19 databases): one throwaway PostgreSQL cluster with a database per
 //! service, then for each fleet `plan`, `apply` and `drift` through its `schemadiff.yaml`;
 //! then an edit of RM Brain's desired files (a new `documents.category` column) planned
-//! alone, and a manual `ALTER` reported as drift of that one service. Services that need
+//! alone, a manual `ALTER` reported as drift of that one service, and a hand-edited
+//! reference row of AUSTA's auth (seeds/austa/auth) reported as drift. Services that need
 //! TimescaleDB run when it is installed and are reported skipped when it is not.
 //!
 //! Run with `./scripts/demo.sh` (which builds the `schemadiff` binary this runs).
@@ -350,6 +351,18 @@ async fn main() -> Result<(), Error> {
     banner("psql -d cds_task -c 'ALTER TABLE tasks ADD COLUMN escalated boolean'");
     banner("schemadiff drift --config schema/rmbrain/schemadiff.yaml");
     let out = runner.run(&["drift", "--config", "schema/rmbrain/schemadiff.yaml"])?;
+    drift_summary(&out);
+    println!("  (exit {}: 2 means drift)", code(&out));
+
+    // Reference data (seeds/austa/auth) is desired state too: a hand-edited row is drift.
+    let db = cluster.target("auth").connect().await?;
+    db.batch_execute(
+        "UPDATE auth_permission SET description = 'anyone' WHERE name = 'plan:claims:review'",
+    )
+    .await?;
+    banner("psql -d auth -c \"UPDATE auth_permission SET description = 'anyone' WHERE name = 'plan:claims:review'\"");
+    banner("schemadiff drift --config schema/austa/schemadiff.yaml auth");
+    let out = runner.run(&["drift", "--config", "schema/austa/schemadiff.yaml", "auth"])?;
     drift_summary(&out);
     println!("  (exit {}: 2 means drift)", code(&out));
     println!(

@@ -17,5 +17,6 @@ pub mod introspect;
 pub mod order;
 pub mod plan;
 pub mod render;
+pub mod seeds;
 pub mod source;
 pub mod workflow;

@@ -30,6 +30,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Apply(#[from] apply::ApplyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Seeds(#[from] crate::seeds::SeedError),
 
     #[error("after apply the database still differs from the desired schema:\n{}", remaining.join("\n"))]
     #[diagnostic(
@@ -115,6 +118,8 @@ pub struct Desired {
     pub dev: DevChoice,
     pub scope: Scope,
     pub cache: CacheOptions,
+    /// A folder of reference data seed files (`crate::seeds`), planned after the schema.
+    pub seeds: Option<PathBuf>,
 }
 
 /// Read the live catalog of `target`.
@@ -179,12 +184,33 @@ pub async fn plan_target(
         live_catalog(target, &desired.scope),
         desired_catalog(desired, Some(target))
     )?;
-    let plan = plan::build(&live, &want, opts)?;
+    let mut plan = plan::build(&live, &want, opts)?;
+    let data = data_changes(target, desired, &live, &want).await?;
+    plan.steps.extend(data.iter().map(|d| d.step()));
     Ok(Planned {
         plan,
         live,
         desired: want,
     })
+}
+
+/// The reference data changes (`desired.seeds`) that bring `target` to the seed files,
+/// compared against `live` and checked against the `desired` catalog; none without seeds.
+pub async fn data_changes(
+    target: &ConnTarget,
+    desired: &Desired,
+    live: &Catalog,
+    want: &Catalog,
+) -> Result<Vec<crate::seeds::DataChange>, Error> {
+    let Some(dir) = &desired.seeds else {
+        return Ok(Vec::new());
+    };
+    let seeds = crate::seeds::load_dir(dir)?;
+    if seeds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = target.connect().await?;
+    Ok(crate::seeds::plan_data(&client, &seeds, live, want).await?)
 }
 
 /// The result of an apply: what ran, and the plan it ran.
@@ -261,7 +287,8 @@ pub struct DryRun {
 /// there (the plan from the empty scratch database to the live catalog; no rows), run the
 /// plan there with the same options, check that the scratch database then matches the
 /// desired schema, and drop it whatever happens. Hazards are reported by the caller, not
-/// refused: the scratch database is disposable.
+/// refused: the scratch database is disposable. Reference data steps are not run there (the
+/// scratch database has none of the live rows they update, delete or look up).
 pub async fn dry_run(
     target: &ConnTarget,
     desired: &Desired,
@@ -308,7 +335,16 @@ pub async fn dry_run(
             });
         }
         let setup_elapsed = setup_started.elapsed();
-        let report = apply::apply(&client, &plan, &all, progress)
+        let schema_steps = Plan {
+            steps: plan
+                .steps
+                .iter()
+                .filter(|s| !s.action.is_data())
+                .cloned()
+                .collect(),
+            ..plan.clone()
+        };
+        let report = apply::apply(&client, &schema_steps, &all, progress)
             .await
             .map_err(Error::DryRun)?;
         let after = introspect::introspect(&client, &desired.scope).await?;
@@ -350,7 +386,9 @@ pub async fn verify(
     plan_opts: &PlanOptions,
 ) -> Result<(), Error> {
     let after = live_catalog(target, &desired.scope).await?;
-    let rest = plan::build(&after, want, plan_opts)?;
+    let mut rest = plan::build(&after, want, plan_opts)?;
+    let data = data_changes(target, desired, &after, want).await?;
+    rest.steps.extend(data.iter().map(|d| d.step()));
     if rest.is_empty() {
         Ok(())
     } else {

@@ -455,6 +455,7 @@ fn whole_objects_and_every_step(h: &Harness) -> Result<(), Failed> {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     };
     let planned = rt.block_on(schemadiff::workflow::plan_target(
         &db,

@@ -221,6 +221,57 @@ fn psql_reference(h: &Harness, label: &str, dir: &Path) -> Result<String, Failed
     Ok(db)
 }
 
+/// The reference data of the example seed files, as the apply wrote it.
+fn seeded_rows(h: &Harness, p: &Platform, dbs: &Pairs) -> Result<(), Failed> {
+    let expected: &[(&str, &str, &str)] = match p.dir {
+        "austa" => &[
+            ("auth", "SELECT count(*) FROM auth_role", "6"),
+            ("auth", "SELECT count(*) FROM auth_permission", "13"),
+            (
+                "auth",
+                "SELECT string_agg(p.name, ',' ORDER BY p.name) FROM auth_role_permission rp \
+                 JOIN auth_role r ON r.id = rp.role_id JOIN auth_permission p ON p.id = rp.permission_id \
+                 WHERE r.name = 'admin'",
+                "auth:users:admin,gamification:catalog:write,plan:claims:review",
+            ),
+            ("care_journey", "SELECT count(*) FROM shared.specialty", "9"),
+            (
+                "gamification",
+                "SELECT title || ':' || xp_reward FROM gamification_achievement WHERE code = 'journey_explorer'",
+                "Journey Explorer:150",
+            ),
+            (
+                "gamification",
+                "SELECT jsonb_array_length(steps) FROM gamification_quest WHERE title = 'Know Your Coverage'",
+                "2",
+            ),
+        ],
+        "predicthealth" => &[
+            ("predicthealth", "SELECT count(*) FROM doctor_specialties", "7"),
+            (
+                "predicthealth",
+                "SELECT u.user_type || ':' || a.access_level FROM users u JOIN admins a ON a.id = u.reference_id \
+                 WHERE u.email = 'admin@predicthealth.local'",
+                "admin:5",
+            ),
+        ],
+        _ => &[],
+    };
+    let rt = support::runtime();
+    for (service, sql, want) in expected {
+        let db = &dbs.iter().find(|(s, _)| s == service).expect("service").1;
+        let got: String = rt.block_on(async {
+            let c = h.cluster.target(db).connect().await?;
+            let row = c.query_one(&format!("SELECT ({sql})::text"), &[]).await?;
+            Ok::<_, Failed>(row.get::<_, Option<String>>(0).unwrap_or_default())
+        })?;
+        if got != *want {
+            return Err(format!("{}/{service}: {sql} gave {got}, want {want}", p.dir).into());
+        }
+    }
+    Ok(())
+}
+
 /// (a) apply from empty, the next plan is empty, and every database equals its psql-built
 /// reference by pg_dump; TimescaleDB services are run or visibly skipped.
 fn converges(h: &Harness, p: &Platform) -> Result<(), Failed> {
@@ -263,6 +314,8 @@ fn converges(h: &Harness, p: &Platform) -> Result<(), Failed> {
         "every service reported",
         &r,
     )?;
+
+    seeded_rows(h, p, &dbs)?;
 
     for (s, db) in &dbs {
         if timescale_skipped(h, p, s) {

@@ -92,6 +92,7 @@ fn desired(path: &Path) -> Desired {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     }
 }
 

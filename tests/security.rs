@@ -120,6 +120,7 @@ fn desired(dir: &tempfile::TempDir, sql: &str, dev: DevChoice) -> Desired {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     }
 }
 

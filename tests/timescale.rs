@@ -254,6 +254,7 @@ pub(crate) fn desired(path: &Path) -> Desired {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     }
 }
 

@@ -76,6 +76,7 @@ async fn setup(
             enabled: false,
             dir: None,
         },
+        seeds: None,
     };
     Ok((target, client, desired))
 }

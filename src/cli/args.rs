@@ -43,6 +43,11 @@ pub struct TargetArgs {
     #[arg(long)]
     pub skip_unavailable_extensions: bool,
 
+    /// A folder of reference data seed files (YAML or CSV, docs/seeds.md) for `--schema`
+    /// runs; fleet runs take each service's `seeds` folder.
+    #[arg(long, value_name = "PATH")]
+    pub seeds: Option<PathBuf>,
+
     #[command(flatten)]
     pub dev: DevArgs,
 }
@@ -100,7 +105,8 @@ impl TargetArgs {
             });
         };
         let target = ConnTarget::parse(url)?;
-        let desired = self.dev.resolve(self.schema.clone())?;
+        let mut desired = self.dev.resolve(self.schema.clone())?;
+        desired.seeds = self.seeds.clone();
         Ok(Mode::Single(Box::new((target, desired))))
     }
 }
@@ -133,6 +139,7 @@ impl DevArgs {
                 enabled: !self.no_cache,
                 dir: None,
             },
+            seeds: None,
         })
     }
 }

@@ -87,6 +87,7 @@ fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
                     desired.scope.schemas = service.scope.schemas.clone();
                 }
                 desired.scope.ignore = service.scope.ignore.clone();
+                desired.seeds = service.seeds.clone();
                 if args.dev.dev_url.is_none() {
                     desired.dev = match config.file.dev_url.as_deref() {
                         None => DevChoice::TargetServer,

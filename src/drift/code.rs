@@ -42,6 +42,8 @@ pub enum Category {
     Comment,
     /// Unchanged objects the fix drops and creates again because of another finding.
     Dependent,
+    /// Reference data rows of the seed files.
+    Data,
 }
 
 impl Category {
@@ -53,6 +55,7 @@ impl Category {
             Category::Code => "code",
             Category::Comment => "comment",
             Category::Dependent => "dependent",
+            Category::Data => "data",
         }
     }
 }
@@ -162,6 +165,13 @@ codes! {
     OtherMissing = "other.missing", Missing, Structure;
     OtherUnexpected = "other.unexpected", Unexpected, Structure;
     OtherChanged = "other.changed", Changed, Structure;
+
+    /// A row of a seed file is absent from its table (fixed with `INSERT`).
+    ReferenceRowMissing = "reference_row.missing", Missing, Data;
+    /// A row is in a `delete: true` seeded table and not in its seed file (fixed with `DELETE`).
+    ReferenceRowUnexpected = "reference_row.unexpected", Unexpected, Data;
+    /// A row of a seed file has other values in its table (fixed with `UPDATE`).
+    ReferenceRowChanged = "reference_row.changed", Changed, Data;
 
     IndexMissing = "index.missing", Missing, Index;
     IndexUnexpected = "index.unexpected", Unexpected, Index;

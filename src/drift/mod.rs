@@ -222,12 +222,51 @@ pub async fn drift_target(target: &ConnTarget, desired: &Desired) -> Result<Drif
     let ((live, ignored, outside), want) =
         tokio::try_join!(live, workflow::desired_catalog(desired, Some(target)))?;
     let plan = plan::build(&live, &want, &plan_options())?;
-    Ok(report(
-        &target.shown,
-        &plan,
-        &live,
-        &want,
-        &ignored,
-        outside,
-    ))
+    let data = workflow::data_changes(target, desired, &live, &want).await?;
+    let mut report = report(&target.shown, &plan, &live, &want, &ignored, outside);
+    add_data_findings(&mut report, &data);
+    Ok(report)
+}
+
+/// Append a `reference_row.*` finding per data change and count them in the summary.
+pub fn add_data_findings(report: &mut DriftReport, data: &[crate::seeds::DataChange]) {
+    use crate::seeds::DataChangeKind;
+    for d in data {
+        let (code, detail) = match d.kind {
+            DataChangeKind::Insert => (Code::ReferenceRowMissing, format!("declared at {}", d.at)),
+            DataChangeKind::Delete => (
+                Code::ReferenceRowUnexpected,
+                format!("not in {} (delete: true)", d.at),
+            ),
+            DataChangeKind::Update => (
+                Code::ReferenceRowChanged,
+                format!(
+                    "{} {} from {}",
+                    d.columns.join(", "),
+                    if d.columns.len() == 1 {
+                        "differs"
+                    } else {
+                        "differ"
+                    },
+                    d.at
+                ),
+            ),
+        };
+        report.findings.push(Finding {
+            kind: code.kind(),
+            code,
+            category: code.category(),
+            object: format!("reference row {} {}", d.table, d.key),
+            detail,
+            fix: format!("{};", d.sql),
+            steps: Vec::new(),
+        });
+        match code.kind() {
+            Kind::Missing => report.summary.missing += 1,
+            Kind::Unexpected => report.summary.unexpected += 1,
+            Kind::Changed => report.summary.changed += 1,
+        }
+        report.summary.findings += 1;
+        report.drift = true;
+    }
 }

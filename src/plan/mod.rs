@@ -93,9 +93,20 @@ pub enum Action {
     Alter,
     Rename,
     Comment,
+    /// A reference data row to add (`INSERT`), from the seed files (`crate::seeds`).
+    Insert,
+    /// A reference data row whose columns differ (`UPDATE`).
+    Update,
+    /// A reference data row not in a `delete: true` seed file (`DELETE`).
+    Delete,
 }
 
 impl Action {
+    /// True for the reference data actions (`insert`, `update`, `delete`).
+    pub fn is_data(self) -> bool {
+        matches!(self, Action::Insert | Action::Update | Action::Delete)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -103,6 +114,9 @@ impl Action {
             Action::Alter => "alter",
             Action::Rename => "rename",
             Action::Comment => "comment",
+            Action::Insert => "insert",
+            Action::Update => "update",
+            Action::Delete => "delete",
         }
     }
 }

@@ -58,9 +58,9 @@ pub fn human_review(
         }
         let part = part_label(&step.object, &group);
         let (sign, color): (&str, fn(&str) -> String) = match step.action {
-            Action::Create => ("+", |s| s.green().to_string()),
-            Action::Drop => ("-", |s| s.red().to_string()),
-            Action::Alter | Action::Rename => ("~", |s| s.yellow().to_string()),
+            Action::Create | Action::Insert => ("+", |s| s.green().to_string()),
+            Action::Drop | Action::Delete => ("-", |s| s.red().to_string()),
+            Action::Alter | Action::Rename | Action::Update => ("~", |s| s.yellow().to_string()),
             Action::Comment => ("#", |s| s.cyan().to_string()),
         };
         out.push_str(&format!(

@@ -70,6 +70,7 @@ pub fn desired(dir: &Path) -> Desired {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     }
 }
 

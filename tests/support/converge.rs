@@ -52,6 +52,7 @@ fn desired_from(path: &Path) -> Desired {
             enabled: false,
             dir: None,
         },
+        seeds: None,
     }
 }
 
