@@ -74,6 +74,11 @@ fn outside_lines(r: &DriftReport, name: fn(&str) -> String) -> Vec<String> {
             .collect();
         let total: std::collections::BTreeSet<&String> =
             ignored.iter().flat_map(|p| &p.objects).collect();
+        // patterns that matched nothing stay in the JSON; a text report names them only
+        // beside a match, so a clean service reads clean
+        if total.is_empty() {
+            return lines;
+        }
         lines.push(format!(
             "ignored: {} ({})",
             plural(total.len(), "object", "objects"),
