@@ -233,28 +233,7 @@ fn fixture_cases() -> Vec<(String, String, bool, CaseVersions)> {
 /// normalized (column order aside); the internal ids in a continuous aggregate's view
 /// are replaced by `N`.
 fn schema_dump(h: &Harness, dbname: &str) -> Result<String, String> {
-    let pg_dump = support::oracle::find_pg_dump(h)?;
-    let out = Command::new(&pg_dump)
-        .arg("--host")
-        .arg(h.cluster.socket_dir())
-        .arg("--port")
-        .arg(h.cluster.port().to_string())
-        .args(["--username", "postgres", "--no-password"])
-        .args(["--schema-only", "--no-owner"])
-        .args(["--exclude-schema", "_timescaledb*"])
-        .args(["--exclude-schema", "timescaledb*"])
-        .args(["--exclude-table", "*._hyper_*_chunk"])
-        .args(["--exclude-table", "*.compress_hyper_*_chunk"])
-        .arg("--dbname")
-        .arg(dbname)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", pg_dump.display()))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let text = mask_ids(&text, "_materialized_hypertable_");
-    let text = mask_ids(&text, "cagg_watermark(");
+    let text = support::oracle::raw_user_schema(h, dbname)?;
     let text = if h.server_version >= 180000 {
         unnamed_not_null(&text)
     } else {
@@ -278,19 +257,6 @@ fn unnamed_not_null(text: &str) -> String {
         )
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn mask_ids(text: &str, prefix: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(prefix) {
-        let end = at + prefix.len();
-        out.push_str(&rest[..end]);
-        out.push('N');
-        rest = rest[end..].trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Build A from `source`, dump it to files, apply the files to an empty B, and judge.

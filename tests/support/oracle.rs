@@ -75,6 +75,11 @@ pub fn raw_dump(harness: &Harness, dbname: &str, options: DumpOptions) -> Result
 /// continuous aggregate's view names are replaced by `N`. Privileges are included. The same
 /// as [`dump_schema`] for a database without TimescaleDB.
 pub fn dump_user_schema(harness: &Harness, dbname: &str) -> Result<String, String> {
+    Ok(normalize_dump(&raw_user_schema(harness, dbname)?))
+}
+
+/// [`dump_user_schema`] before normalization, for callers that rewrite the text first.
+pub fn raw_user_schema(harness: &Harness, dbname: &str) -> Result<String, String> {
     let pg_dump = find_pg_dump(harness)?;
     let out = Command::new(&pg_dump)
         .arg("--host")
@@ -96,8 +101,7 @@ pub fn dump_user_schema(harness: &Harness, dbname: &str) -> Result<String, Strin
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let text = mask_ids(&text, "_materialized_hypertable_");
-    let text = mask_ids(&text, "cagg_watermark(");
-    Ok(normalize_dump(&text))
+    Ok(mask_ids(&text, "cagg_watermark("))
 }
 
 fn mask_ids(text: &str, prefix: &str) -> String {
