@@ -3,6 +3,7 @@
 //! after it is read, so that neither side of a diff ever mentions them.
 
 use crate::catalog::{Catalog, ObjectId, QualName, Unmanaged};
+use crate::plan::text::read_ident;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -218,42 +219,15 @@ pub fn unmanaged_name(u: &Unmanaged) -> Option<QualName> {
     let text = u.identity.as_str();
     let rest = match u.kind.as_str() {
         "rule" | "trigger" => {
-            let (_, after) = ident(text)?;
+            let (_, after) = read_ident(text)?;
             after.strip_prefix(" on ")?
         }
         _ => text,
     };
-    let (schema, after) = ident(rest)?;
+    let (schema, after) = read_ident(rest)?;
     let after = after.strip_prefix('.')?;
-    let (name, _) = ident(after)?;
+    let (name, _) = read_ident(after)?;
     Some(QualName::new(schema, name))
-}
-
-/// One identifier at the start of `text` (double-quoted, or bare up to `.`, `(`, or a
-/// space), unquoted, and the text after it.
-fn ident(text: &str) -> Option<(String, &str)> {
-    if let Some(rest) = text.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = rest.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c == '"' {
-                if matches!(chars.peek(), Some((_, '"'))) {
-                    chars.next();
-                    out.push('"');
-                } else {
-                    return Some((out, &rest[i + 1..]));
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        None
-    } else {
-        let end = text
-            .find(|c: char| c == '.' || c == '(' || c.is_whitespace())
-            .unwrap_or(text.len());
-        (end > 0).then(|| (text[..end].to_string(), &text[end..]))
-    }
 }
 
 #[cfg(test)]

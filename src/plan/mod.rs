@@ -28,7 +28,7 @@ mod sql;
 mod table;
 #[cfg(test)]
 mod testkit;
-mod text;
+pub(crate) mod text;
 mod timescale;
 mod timescale_cagg;
 mod timescale_index;

@@ -42,7 +42,7 @@ fn read_literal_body(s: &str) -> Option<(String, &str)> {
 }
 
 /// Read one identifier (quoted or plain) at the start of `s`; returns it and the rest.
-fn read_ident(s: &str) -> Option<(String, &str)> {
+pub(crate) fn read_ident(s: &str) -> Option<(String, &str)> {
     if let Some(body) = s.strip_prefix('"') {
         let mut out = String::new();
         let mut chars = body.char_indices().peekable();
