@@ -72,6 +72,21 @@ pub enum Error {
     )]
     StalePlan { expected: String, actual: String },
 
+    #[error(
+        "the reference rows changed since the plan was made: the plan has {planned} data \
+         step(s), the seed files now need {now}{example}"
+    )]
+    #[diagnostic(
+        code(schemadiff::apply::stale_data),
+        help("make a new plan with `schemadiff plan --out`, review it, and apply that")
+    )]
+    StaleData {
+        planned: usize,
+        now: usize,
+        /// `; first difference: ...`, or empty.
+        example: String,
+    },
+
     #[error("extension {extension}, created at {at}, {why} on {server}")]
     #[diagnostic(
         code(schemadiff::fleet::extension_unavailable),
@@ -220,22 +235,44 @@ pub struct Applied {
     pub report: ApplyReport,
 }
 
-/// Take the reviewed plan if there is one (refused when the live schema no longer has the
-/// fingerprint it was made against), else the fresh one.
+/// Take the reviewed plan if there is one, else the fresh one. A reviewed plan is refused
+/// when the live schema no longer has the fingerprint it was made against, or when its
+/// reference data steps are not the ones the rows now need (the fingerprint covers the
+/// schema, not rows: a row written since would make an insert fail or an update undo it).
 fn chosen_plan(planned: &Planned, reviewed: Option<Plan>) -> Result<Plan, Error> {
-    match reviewed {
-        Some(saved) => {
-            let actual = planned.live.fingerprint();
-            if saved.source_fingerprint != actual {
-                return Err(Error::StalePlan {
-                    expected: saved.source_fingerprint,
-                    actual,
-                });
-            }
-            Ok(saved)
-        }
-        None => Ok(planned.plan.clone()),
+    let Some(saved) = reviewed else {
+        return Ok(planned.plan.clone());
+    };
+    let actual = planned.live.fingerprint();
+    if saved.source_fingerprint != actual {
+        return Err(Error::StalePlan {
+            expected: saved.source_fingerprint,
+            actual,
+        });
     }
+    let data = |p: &Plan| -> Vec<String> {
+        p.steps
+            .iter()
+            .filter(|s| s.action.is_data())
+            .map(|s| s.sql.clone())
+            .collect()
+    };
+    let (was, now) = (data(&saved), data(&planned.plan));
+    if was != now {
+        let example = match was.iter().find(|s| !now.contains(s)) {
+            Some(s) => format!("; no longer needed: {s}"),
+            None => match now.iter().find(|s| !was.contains(s)) {
+                Some(s) => format!("; now needed: {s}"),
+                None => "; the same steps in another order".to_string(),
+            },
+        };
+        return Err(Error::StaleData {
+            planned: was.len(),
+            now: now.len(),
+            example,
+        });
+    }
+    Ok(saved)
 }
 
 /// Take the database's apply lock, plan under it (or check that the reviewed plan still

@@ -50,6 +50,10 @@ fn main() {
         ),
         ("a_row_leaving_out_a_column_keeps_its_value", partial_row),
         ("a_dry_run_proves_the_schema_and_leaves_rows_alone", dry_run),
+        (
+            "a_reviewed_plan_is_refused_when_its_rows_changed",
+            reviewed_plan,
+        ),
     ];
     let trials = cases
         .iter()
@@ -760,6 +764,89 @@ fn dry_run(env: &Env) -> Result<(), Failed> {
         check(
             rows(&target, GRANTS).await?.contains(&"guest:reports.read".to_string()),
             "the real apply writes the row",
+        )?;
+        env.harness.drop_db(&target).await;
+        Ok(())
+    })
+}
+
+/// `apply --plan`: the reviewed plan's data steps must be the ones the rows need now. A row
+/// written between plan and apply refuses the plan (schema fingerprint unchanged) and
+/// nothing runs, not even its schema steps; an unchanged database takes the plan.
+fn reviewed_plan(env: &Env) -> Result<(), Failed> {
+    env.rt.block_on(async {
+        let target = env.harness.fresh_db("seeds_reviewed").await;
+        let files = standard();
+        let reviewed = |planned: &workflow::Planned| Some(planned.plan.clone());
+        let with = |plan: Option<schemadiff::plan::Plan>| {
+            let desired = files.desired();
+            let target = target.clone();
+            async move {
+                workflow::apply_target(
+                    &target,
+                    &desired,
+                    &PlanOptions::default(),
+                    &ApplyOptions::default(),
+                    plan,
+                    &mut |_| {},
+                )
+                .await
+            }
+        };
+        let first = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        with(reviewed(&first)).await.map_err(|e| format!("{e:?}"))?;
+        check(plan_sql(&target, &files).await?.is_empty(), "converged")?;
+
+        files.schema_sql(&SCHEMA.replace(
+            "    level integer NOT NULL DEFAULT 0\n",
+            "    level integer NOT NULL DEFAULT 0,\n    note text\n",
+        ));
+        files.seed(
+            "auth.role.yaml",
+            &ROLES.replace("description: Regular user", "description: Ordinary user"),
+        );
+        let second = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let c = target.connect().await.map_err(|e| e.to_string())?;
+        c.batch_execute("UPDATE auth.role SET description = 'Ordinary user' WHERE name = 'user'")
+            .await
+            .map_err(|e| e.to_string())?;
+        let refused = with(reviewed(&second)).await;
+        match &refused {
+            Err(Error::StaleData {
+                planned: 1,
+                now: 0,
+                example,
+            }) => check(
+                example.contains("UPDATE auth.role SET description = 'Ordinary user'"),
+                format!("the stale step is named: {example}"),
+            )?,
+            other => return Err(format!("refused as stale data: {other:?}").into()),
+        }
+        let columns = rows(
+            &target,
+            "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM \
+             information_schema.columns WHERE table_schema = 'auth' AND table_name = 'role'",
+        )
+        .await?;
+        check(
+            columns == ["id,name,description,level"],
+            format!("the schema step did not run either: {columns:?}"),
+        )?;
+        let third = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        check(
+            third.plan.steps.iter().all(|s| !s.action.is_data()),
+            "the new plan has no data step",
+        )?;
+        with(reviewed(&third)).await.map_err(|e| format!("{e:?}"))?;
+        check(
+            plan_sql(&target, &files).await?.is_empty(),
+            "converged again",
         )?;
         env.harness.drop_db(&target).await;
         Ok(())
