@@ -294,8 +294,8 @@ fn every_category(h: &Harness) -> Result<(), Failed> {
         &r,
     )?;
 
-    // Resolve: apply (which leaves owners alone), then the owner's fix; what is outside
-    // the scope stays and the exit status is 0.
+    // Resolve: apply (which leaves owners alone), then apply managing owners; what is
+    // outside the scope stays and the exit status is 0.
     let r = s.run(&["apply", "app", "--auto-approve", "--allow-hazards", "all"]);
     check(r.code == 0, "apply resolves the drift", &r)?;
     let r = s.run(&["drift", "app", "--format", "json"]);
@@ -311,11 +311,32 @@ fn every_category(h: &Harness) -> Result<(), Failed> {
         "only the owner is left",
         &r,
     )?;
-    let fix = report["findings"][0]["fix"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
-    s.sql(&s.app, &fix)?;
+    let fix = report["findings"][0]["fix"].as_str().unwrap_or("");
+    check(
+        fix.contains("OWNER TO drift_owner"),
+        "the finding's fix is the owner's ALTER",
+        &r,
+    )?;
+    let r = s.run(&["plan", "app", "--format", "json", "--manage-ownership"]);
+    let v = json(&r)?;
+    let steps = service(&v, "app")["plan"]["steps"].clone();
+    check(
+        steps.as_array().is_some_and(|a| a.len() == 1)
+            && steps[0]["sql"]
+                .as_str()
+                .is_some_and(|q| q.contains("OWNER TO drift_owner")),
+        "plan --manage-ownership plans exactly the owner's ALTER",
+        &r,
+    )?;
+    let r = s.run(&[
+        "apply",
+        "app",
+        "--auto-approve",
+        "--allow-hazards",
+        "all",
+        "--manage-ownership",
+    ]);
+    check(r.code == 0, "apply --manage-ownership sets the owner", &r)?;
     let r = s.run(&["drift", "--format", "json"]);
     check(r.code == 0, "no drift once fixed", &r)?;
     let v = json(&r)?;

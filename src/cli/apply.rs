@@ -4,7 +4,7 @@ use super::args::{Mode, TargetArgs};
 use super::progress::Reporter;
 use super::{Exit, Output};
 use crate::apply::{ApplyOptions, Budgets, Progress, Timeouts};
-use crate::plan::{Hazard, Plan, PlanOptions};
+use crate::plan::{Hazard, Plan};
 use crate::render;
 use crate::workflow::{self, Error};
 use clap::Args;
@@ -31,6 +31,11 @@ pub struct ApplyArgs {
     /// Hazard kinds to allow, comma-separated, or `all`.
     #[arg(long, value_delimiter = ',', value_name = "KIND,...|all")]
     pub allow_hazards: Vec<String>,
+
+    /// Apply the owners the desired files declare (`ALTER ... OWNER TO`; also the service's
+    /// `manage_ownership` in schemadiff.yaml). Default: owners are left alone.
+    #[arg(long)]
+    pub manage_ownership: bool,
 
     /// Prove the plan on a scratch database that holds the live schema (not its rows) on the
     /// dev server, and report each step's timing; the target is not touched.
@@ -165,7 +170,7 @@ pub async fn run(args: ApplyArgs, out: &mut Output) -> Result<Exit, Error> {
     };
     let opts = options(&args, &TimeoutSettings::default(), &BTreeSet::new())?;
     let reviewed: Option<Plan> = args.plan.as_ref().map(read_plan).transpose()?;
-    let plan_opts = PlanOptions::default();
+    let plan_opts = super::plan::plan_options(args.manage_ownership);
     let mut reporter = Reporter::new(out.stderr_tty);
 
     if args.dry_run {

@@ -11,7 +11,7 @@ use crate::apply::ApplyReport;
 use crate::config::{Config, Service};
 use crate::conn::ConnTarget;
 use crate::drift::{self, DriftReport};
-use crate::plan::{Plan, PlanOptions};
+use crate::plan::Plan;
 use crate::render::{self, Format, Review, Style};
 use crate::workflow::{self, Desired, DevChoice, Error};
 use futures_util::stream::{self, StreamExt};
@@ -284,11 +284,11 @@ pub(super) async fn plan(args: &PlanArgs, out: &mut Output) -> Result<Exit, Erro
     let entries = run_all(resolved, &args.target, out, |job| {
         let mut allowed = flag_allowed.clone();
         allowed.extend(job.service.allowed.iter().copied());
+        let plan_opts =
+            super::plan::plan_options(args.manage_ownership || job.service.manage_ownership);
         async move {
             let result = async {
-                let planned =
-                    workflow::plan_target(&job.target, &job.desired, &PlanOptions::default())
-                        .await?;
+                let planned = workflow::plan_target(&job.target, &job.desired, &plan_opts).await?;
                 let (review, notes) = super::plan::review(&planned, &job.desired, format, allowed)?;
                 Ok(Done::Planned(planned.plan, Box::new(review), notes))
             }
@@ -355,10 +355,11 @@ pub(super) async fn apply(args: &ApplyArgs, out: &mut Output) -> Result<Exit, Er
     let dry_run = args.dry_run;
     let entries = run_all(resolved, &args.target, out, |job| {
         let opts = super::apply::options(args, &job.service.timeouts, &job.service.allowed);
+        let plan_opts =
+            super::plan::plan_options(args.manage_ownership || job.service.manage_ownership);
         async move {
             let result = async {
                 let opts = opts?;
-                let plan_opts = PlanOptions::default();
                 if dry_run {
                     let dry = workflow::dry_run(
                         &job.target,

@@ -32,6 +32,11 @@ pub struct PlanArgs {
     /// service's `allow_hazards`: the github format makes the others errors, these warnings.
     #[arg(long, value_delimiter = ',', value_name = "KIND,...|all")]
     pub allow_hazards: Vec<String>,
+
+    /// Plan `ALTER ... OWNER TO` for the owners the desired files declare (also the
+    /// service's `manage_ownership` in schemadiff.yaml). Default: owners are left alone.
+    #[arg(long)]
+    pub manage_ownership: bool,
 }
 
 impl PlanArgs {
@@ -41,6 +46,15 @@ impl PlanArgs {
             message: e,
             help: "name hazard kinds as `schemadiff plan` lists them, or `all`".into(),
         })
+    }
+}
+
+/// The planner options of `plan` and `apply`: the defaults, with the declared owners
+/// managed when asked.
+pub(super) fn plan_options(manage_ownership: bool) -> PlanOptions {
+    PlanOptions {
+        manage_ownership,
+        ..PlanOptions::default()
     }
 }
 
@@ -100,7 +114,8 @@ pub async fn run(args: PlanArgs, out: &mut Output) -> Result<Exit, Error> {
         Mode::Fleet => return super::fleet::plan(&args, out).await,
     };
     let allowed = args.allowed()?;
-    let planned = workflow::plan_target(&target, &desired, &PlanOptions::default()).await?;
+    let planned =
+        workflow::plan_target(&target, &desired, &plan_options(args.manage_ownership)).await?;
     let format: Format = args.format.into();
     let (review, notes) = review(&planned, &desired, format, allowed)?;
     for n in notes {

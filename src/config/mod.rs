@@ -68,6 +68,11 @@ pub struct ServiceFile {
     /// Apply timeouts; a command-line flag overrides the value here.
     #[serde(default)]
     pub timeouts: TimeoutsFile,
+    /// Plan and apply `ALTER ... OWNER TO` for the owners the desired files declare (an
+    /// `ALTER ... OWNER TO r` naming a role other than the one that loads the files).
+    /// Default: owners are left as they are (`drift` still reports them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manage_ownership: bool,
     /// URLs of this service's database per environment (`dev`, `staging`, `prod`, ...),
     /// chosen with `--environment NAME`; interpolated like `url`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -142,6 +147,8 @@ pub struct Service {
     pub scope: Scope,
     pub allowed: BTreeSet<Hazard>,
     pub timeouts: TimeoutSettings,
+    /// `manage_ownership`: plan the declared owners.
+    pub manage_ownership: bool,
 }
 
 /// `500ms`, `3s`, `10min`, `2h`, or a bare number of milliseconds.
@@ -379,6 +386,7 @@ impl Config {
             },
             allowed,
             timeouts: self.timeouts(name, &s.timeouts)?,
+            manage_ownership: s.manage_ownership,
         })
     }
 }

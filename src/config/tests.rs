@@ -20,6 +20,7 @@ services:
     url: ${BILLING_URL:-postgresql:///billing}
     schema: schema/billing
     ignore_migration_tables: false
+    manage_ownership: true
 ";
 
 fn env(name: &str) -> Option<String> {
@@ -81,6 +82,7 @@ fn services_resolve_with_interpolation_paths_and_policy() {
         auth.allowed,
         [Hazard::DataLoss, Hazard::IndexBuild].into_iter().collect()
     );
+    assert!(!auth.manage_ownership);
     assert_eq!(auth.timeouts.lock_timeout, Some(Duration::from_secs(5)));
     assert_eq!(auth.timeouts.lock_attempts, Some(3));
     assert_eq!(auth.timeouts.statement_timeout, None);
@@ -88,6 +90,7 @@ fn services_resolve_with_interpolation_paths_and_policy() {
     assert_eq!(billing.url, "postgresql:///billing");
     assert!(billing.scope.ignore.is_empty());
     assert_eq!(billing.scope.schemas, None);
+    assert!(billing.manage_ownership);
 }
 
 #[test]
