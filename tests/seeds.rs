@@ -434,8 +434,25 @@ fn bad_files(env: &Env) -> Result<(), Failed> {
         let files = standard();
         apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
         let before = rows(&target, ROLE_ROWS).await?;
-        files.schema_sql(&format!("{SCHEMA}\nCREATE TABLE auth.extra (id int);\n"));
-        let cases: [(&str, &str, usize, &str); 4] = [
+        let narrower = SCHEMA.replace(
+            "    description text,\n    level",
+            "    description varchar(20),\n    level",
+        );
+        check(
+            narrower != SCHEMA,
+            "the schema narrows auth.role.description",
+        )?;
+        files.schema_sql(&format!("{narrower}\nCREATE TABLE auth.extra (id int);\n"));
+        let cases: [(&str, &str, usize, &str); 5] = [
+            (
+                "auth.role.yaml",
+                &ROLES.replace(
+                    "description: Administrator",
+                    "description: Administrator of everything",
+                ),
+                4,
+                "column description: value too long for type character varying(20)",
+            ),
             (
                 "auth.role.yaml",
                 &ROLES.replace("level: 1}", "level: 1, colour: red}"),

@@ -175,6 +175,23 @@ fn fk_order(seeds: &[SeedTable], desired: &Catalog) -> Vec<usize> {
     order
 }
 
+/// Why `value` does not fit a `character varying(n)` or `character(n)` column, as an
+/// insert would say: the cast used to compare (`$1::text::varchar(3)`) truncates silently,
+/// an assignment refuses characters past `n` unless they are all spaces.
+fn too_long(value: &str, ty: &str) -> Option<String> {
+    let n: usize = ["character varying(", "character("]
+        .iter()
+        .find_map(|p| ty.strip_prefix(p)?.strip_suffix(')')?.parse().ok())?;
+    let extra: String = value.chars().skip(n).collect();
+    (!extra.is_empty() && extra.trim_end_matches(' ') != "").then(|| {
+        format!(
+            "value too long for type {ty} ({} characters): {}",
+            value.chars().count(),
+            quote_literal(value)
+        )
+    })
+}
+
 fn column_type<'a>(t: &'a Table, c: &str) -> Option<&'a str> {
     t.column(&Ident::new(c)).map(|c| c.data_type.as_str())
 }
@@ -320,6 +337,15 @@ async fn normalize(
     for c in &s.columns {
         if !r.values.contains_key(c) {
             continue;
+        }
+        if let (Some(SeedValue::Text(v)), Some(ty)) = (r.values.get(c), column_type(want, c)) {
+            if let Some(reason) = too_long(v, ty) {
+                return Err(SeedError::at(
+                    &s.file,
+                    r.line,
+                    format!("column {c}: {reason}"),
+                ));
+            }
         }
         if !comparable.contains(c.as_str()) {
             slots.push((c.clone(), None));
@@ -493,4 +519,20 @@ fn update_sql(
         sets.join(", "),
         where_key(&s.key, key)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_long;
+
+    #[test]
+    fn character_lengths_are_checked_as_an_insert_would() {
+        assert!(too_long("abcd", "character varying(3)").is_some());
+        assert!(too_long("abc", "character varying(3)").is_none());
+        assert!(too_long("abc   ", "character varying(3)").is_none());
+        assert!(too_long("ábçd", "character(3)").is_some());
+        assert!(too_long("ábç", "character(3)").is_none());
+        assert!(too_long("abcd", "character varying(3)[]").is_none());
+        assert!(too_long("abcdef", "text").is_none());
+    }
 }
