@@ -183,7 +183,7 @@ fn too_long(value: &str, ty: &str) -> Option<String> {
         .iter()
         .find_map(|p| ty.strip_prefix(p)?.strip_suffix(')')?.parse().ok())?;
     let extra: String = value.chars().skip(n).collect();
-    (!extra.is_empty() && extra.trim_end_matches(' ') != "").then(|| {
+    (!extra.trim_end_matches(' ').is_empty()).then(|| {
         format!(
             "value too long for type {ty} ({} characters): {}",
             value.chars().count(),
