@@ -356,7 +356,22 @@ fn removed_row(env: &Env) -> Result<(), Failed> {
                 && sql[0].starts_with("DELETE FROM auth.role_permission WHERE role_id = '"),
             format!("one delete: {sql:#?}"),
         )?;
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        let refused = apply(&target, &files).await;
+        check(
+            matches!(
+                &refused,
+                Err(Error::Apply(schemadiff::apply::ApplyError::HazardsNotAllowed { kinds, .. }))
+                    if kinds == "data_loss"
+            ),
+            format!("a delete is data_loss, refused unless allowed: {refused:?}"),
+        )?;
+        check(
+            rows(&target, GRANTS).await?.len() == 3,
+            "refused: nothing deleted",
+        )?;
+        apply_allowing_all(&target, &files)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         check(
             rows(&target, GRANTS).await? == ["admin:users.read", "admin:users.write"],
             "the undeclared grant is gone",

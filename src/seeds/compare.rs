@@ -6,7 +6,7 @@
 use super::{SeedError, SeedTable, SeedValue};
 use crate::catalog::ident::quote_literal;
 use crate::catalog::{Catalog, ConstraintKind, Ident, ObjectId, QualName, Table};
-use crate::plan::{Action, Budget, Step};
+use crate::plan::{Action, Budget, Hazard, HazardNote, Step};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::Client;
@@ -48,6 +48,16 @@ impl DataChange {
                 (Action::Delete, "is not declared (delete: true)".to_string())
             }
         };
+        let hazards = match self.kind {
+            DataChangeKind::Delete => vec![HazardNote::new(
+                Hazard::DataLoss,
+                format!(
+                    "the row {} of {} is deleted, with whatever ON DELETE CASCADE removes",
+                    self.key, self.table
+                ),
+            )],
+            DataChangeKind::Insert | DataChangeKind::Update => Vec::new(),
+        };
         Step {
             sql: self.sql.clone(),
             object: ObjectId::Table {
@@ -58,7 +68,7 @@ impl DataChange {
             transactional: true,
             alone: false,
             budget: Budget::Metadata,
-            hazards: Vec::new(),
+            hazards,
         }
     }
 }
