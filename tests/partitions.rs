@@ -6,28 +6,16 @@
 mod support;
 
 use futures_util::future::poll_fn;
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use schemadiff::catalog::Catalog;
 use schemadiff::conn::{describe_error, ConnTarget};
 use schemadiff::introspect::{introspect, Scope};
 use schemadiff::plan::{build, Hazard, Plan, PlanOptions};
 use std::sync::{Arc, Mutex};
-use support::Harness;
+use support::suite::{Case, Env};
 use tokio_postgres::{AsyncMessage, Client, NoTls};
 
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(&Env) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         (
             "attach_with_rows_trusts_the_validated_check",
@@ -46,16 +34,7 @@ fn main() {
             hash_partition_is_attached_with_rows,
         ),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(&env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
+    support::suite::run(cases);
 }
 
 /// A connection whose server notices are kept.

@@ -5,30 +5,16 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
-use schemadiff::apply::{ApplyError, ApplyOptions};
-use schemadiff::conn::{describe_error, ConnTarget};
+use libtest_mimic::Failed;
+use schemadiff::apply::ApplyError;
+use schemadiff::conn::ConnTarget;
 use schemadiff::introspect::Scope;
 use schemadiff::plan::{Action, Hazard, PlanOptions};
 use schemadiff::source::CacheOptions;
-use schemadiff::workflow::{self, Desired, DevChoice};
-use std::sync::Arc;
-use support::Harness;
-use tokio_postgres::Client;
-
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(&Env) -> Result<(), Failed>;
+use schemadiff::workflow::{self, Desired};
+use support::suite::{apply_allowing_all as apply, expect_eq as check, rows, setup, Case, Env};
 
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         ("a_renamed_column_keeps_its_data", renamed_column_keeps_data),
         (
@@ -54,63 +40,7 @@ fn main() {
             malformed_annotation,
         ),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(&env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
-}
-
-async fn setup(
-    env: &Env,
-    label: &str,
-    sql: &str,
-    desired: &str,
-    dir: &tempfile::TempDir,
-) -> Result<(ConnTarget, Client, Desired), Failed> {
-    let target = env.harness.fresh_db(label).await;
-    let client = target.connect().await.map_err(|e| e.to_string())?;
-    client
-        .batch_execute(sql)
-        .await
-        .map_err(|e| format!("setup of {label}: {}", describe_error(&e)))?;
-    let path = dir.path().join("schema.sql");
-    std::fs::write(&path, desired).map_err(|e| e.to_string())?;
-    let desired = Desired {
-        paths: vec![path],
-        dev: DevChoice::TargetServer,
-        scope: Scope::default(),
-        cache: CacheOptions {
-            enabled: false,
-            dir: None,
-        },
-        seeds: None,
-    };
-    Ok((target, client, desired))
-}
-
-async fn apply(
-    target: &ConnTarget,
-    desired: &Desired,
-) -> Result<workflow::Applied, workflow::Error> {
-    let opts = ApplyOptions {
-        allowed: Hazard::ALL.into_iter().collect(),
-        ..ApplyOptions::default()
-    };
-    workflow::apply_target(
-        target,
-        desired,
-        &PlanOptions::default(),
-        &opts,
-        None,
-        &mut |_| {},
-    )
-    .await
+    support::suite::run(cases);
 }
 
 async fn second_plan_is_empty(target: &ConnTarget, desired: &Desired) -> Result<(), Failed> {
@@ -119,22 +49,6 @@ async fn second_plan_is_empty(target: &ConnTarget, desired: &Desired) -> Result<
         .map_err(|e| format!("second plan: {e}"))?;
     let sql: Vec<&str> = again.plan.steps.iter().map(|s| s.sql.as_str()).collect();
     check("second plan", sql, vec![])
-}
-
-async fn rows(client: &Client, sql: &str) -> Result<Vec<String>, Failed> {
-    let rows = client
-        .query(sql, &[])
-        .await
-        .map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
-}
-
-fn check<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result<(), Failed> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("{what}: got {got:?}, want {want:?}").into())
-    }
 }
 
 fn renamed_column_keeps_data(env: &Env) -> Result<(), Failed> {

@@ -5,31 +5,18 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use schemadiff::apply::ApplyOptions;
 use schemadiff::catalog::security::{Acl, DefaultAclKey, DefaultObjectType, Grant};
 use schemadiff::catalog::{Catalog, Grantee, Ident, ObjectId, PolicyCommand, QualName};
 use schemadiff::conn::ConnTarget;
 use schemadiff::introspect::{introspect, Scope};
 use schemadiff::plan::{Hazard, PlanError, PlanOptions};
-use schemadiff::source::{CacheOptions, SourceError};
+use schemadiff::source::SourceError;
 use schemadiff::workflow::{self, Desired, DevChoice, Error};
-use std::sync::Arc;
-use support::Harness;
-
-struct Env {
-    h: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(&Env) -> Result<(), Failed>;
+use support::suite::{Case, Env};
 
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        h: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         ("introspection_is_relative_to_defaults", introspection),
         (
@@ -50,16 +37,7 @@ fn main() {
         ),
         ("ownership_only_when_asked", ownership),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(&env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
+    support::suite::run(cases);
 }
 
 fn q(schema: &str, name: &str) -> QualName {
@@ -93,7 +71,7 @@ fn roles_sql(roles: &[&str]) -> String {
 }
 
 async fn db_with(env: &Env, label: &str, sql: &str) -> Result<ConnTarget, Failed> {
-    let target = env.h.fresh_db(label).await;
+    let target = env.harness.fresh_db(label).await;
     let client = target.connect().await.map_err(|e| e.to_string())?;
     client
         .batch_execute(sql)
@@ -113,14 +91,8 @@ async fn catalog_of(target: &ConnTarget) -> Result<Catalog, Failed> {
 fn desired(dir: &tempfile::TempDir, sql: &str, dev: DevChoice) -> Desired {
     std::fs::write(dir.path().join("schema.sql"), sql).expect("write desired file");
     Desired {
-        paths: vec![dir.path().to_path_buf()],
         dev,
-        scope: Scope::default(),
-        cache: CacheOptions {
-            enabled: false,
-            dir: None,
-        },
-        seeds: None,
+        ..support::suite::desired(vec![dir.path().to_path_buf()], None)
     }
 }
 
@@ -166,7 +138,7 @@ fn introspection(env: &Env) -> Result<(), Failed> {
         let sql = roles_sql(&["sd_i_reader", "sd_i_writer"]) + INTROSPECTION_DDL;
         let target = db_with(env, "introspection", &sql).await?;
         let cat = catalog_of(&target).await?;
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         let p = &cat.privileges;
         let me = p.creator.clone().ok_or("no creator")?;
         check(me.as_str() == "postgres", || format!("creator {me}"))?;
@@ -360,7 +332,7 @@ fn fresh_table(env: &Env) -> Result<(), Failed> {
         let planned = workflow::plan_target(&target, &want, &PlanOptions::default())
             .await
             .map_err(|e| e.to_string());
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         let planned = planned?;
         let sql: Vec<&str> = planned.plan.steps.iter().map(|s| s.sql.as_str()).collect();
         let expected = [
@@ -388,7 +360,7 @@ fn missing_role_target(env: &Env) -> Result<(), Failed> {
             DevChoice::Embedded,
         );
         let got = workflow::plan_target(&target, &want, &PlanOptions::default()).await;
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         match got {
             Err(Error::Plan(PlanError::MissingRoles { roles })) => check(
                 roles.len() == 1 && roles[0].starts_with("sd_only_in_dev (needed by `GRANT SELECT ON TABLE public.t TO sd_only_in_dev`)"),
@@ -410,7 +382,7 @@ fn missing_role_dev(env: &Env) -> Result<(), Failed> {
             DevChoice::TargetServer,
         );
         let got = workflow::plan_target(&target, &want, &PlanOptions::default()).await;
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         match got {
             Err(Error::Source(SourceError::Rejected { message, help, .. })) => check(
                 message.contains("sd_nowhere") && help.contains("CREATE ROLE sd_nowhere NOLOGIN"),
@@ -445,7 +417,7 @@ fn managed_roles(env: &Env) -> Result<(), Failed> {
         let applied =
             workflow::apply_target(&target, &want, &opts, &apply, None, &mut |_| {}).await;
         let after = catalog_of(&target).await;
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         let applied = applied.map_err(|e| e.to_string())?;
         let first = &applied.plan.steps[0].sql;
         check(first == "CREATE ROLE sd_made_by_plan NOLOGIN", || {
@@ -511,7 +483,7 @@ fn ownership(env: &Env) -> Result<(), Failed> {
             check(owner.as_str() == "sd_o_owner", || format!("owner {owner}"))
         }
         .await;
-        env.h.drop_db(&target).await;
+        env.harness.drop_db(&target).await;
         result
     })
 }

@@ -5,30 +5,15 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use schemadiff::apply::ApplyOptions;
 use schemadiff::conn::ConnTarget;
-use schemadiff::introspect::Scope;
 use schemadiff::plan::{Action, PlanOptions};
 use schemadiff::seeds::SeedError;
-use schemadiff::source::CacheOptions;
-use schemadiff::workflow::{self, Desired, DevChoice, Error};
-use std::sync::Arc;
-use support::Harness;
-
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(&Env) -> Result<(), Failed>;
+use schemadiff::workflow::{self, Desired, Error};
+use support::suite::{Case, Env};
 
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         (
             "yaml_csv_and_lookups_converge_from_an_empty_database",
@@ -55,16 +40,7 @@ fn main() {
             reviewed_plan,
         ),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(&env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
+    support::suite::run(cases);
 }
 
 const SCHEMA: &str = "
@@ -144,16 +120,10 @@ impl Files {
     }
 
     fn desired(&self) -> Desired {
-        Desired {
-            paths: vec![self.schema.path().to_path_buf()],
-            dev: DevChoice::TargetServer,
-            scope: Scope::default(),
-            cache: CacheOptions {
-                enabled: false,
-                dir: None,
-            },
-            seeds: Some(self.seeds.path().to_path_buf()),
-        }
+        support::suite::desired(
+            vec![self.schema.path().to_path_buf()],
+            Some(self.seeds.path().to_path_buf()),
+        )
     }
 }
 
@@ -184,19 +154,7 @@ async fn apply_allowing_all(
     target: &ConnTarget,
     files: &Files,
 ) -> Result<workflow::Applied, Error> {
-    let opts = ApplyOptions {
-        allowed: schemadiff::plan::Hazard::ALL.into_iter().collect(),
-        ..ApplyOptions::default()
-    };
-    workflow::apply_target(
-        target,
-        &files.desired(),
-        &PlanOptions::default(),
-        &opts,
-        None,
-        &mut |_| {},
-    )
-    .await
+    support::suite::apply_allowing_all(target, &files.desired()).await
 }
 
 async fn plan_sql(target: &ConnTarget, files: &Files) -> Result<Vec<String>, Failed> {

@@ -5,30 +5,13 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
-use schemadiff::apply::ApplyOptions;
-use schemadiff::conn::{describe_error, ConnTarget};
-use schemadiff::introspect::Scope;
-use schemadiff::plan::{Hazard, PlanError, PlanOptions};
-use schemadiff::source::CacheOptions;
-use schemadiff::workflow::{self, Desired, DevChoice};
-use std::sync::Arc;
-use support::Harness;
-use tokio_postgres::Client;
-
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(&Env) -> Result<(), Failed>;
+use libtest_mimic::Failed;
+use schemadiff::conn::describe_error;
+use schemadiff::plan::{Hazard, PlanError};
+use schemadiff::workflow::{self};
+use support::suite::{apply_allowing_all as apply, expect_eq as check, rows, setup, Case, Env};
 
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         (
             "rebuilt_views_keep_answering_with_rows",
@@ -40,80 +23,7 @@ fn main() {
             unsupported_dependent,
         ),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(&env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
-}
-
-/// A database built from `sql`, a connection to it, and the desired files in `dir`.
-async fn setup(
-    env: &Env,
-    label: &str,
-    sql: &str,
-    desired: &str,
-    dir: &tempfile::TempDir,
-) -> Result<(ConnTarget, Client, Desired), Failed> {
-    let target = env.harness.fresh_db(label).await;
-    let client = target.connect().await.map_err(|e| e.to_string())?;
-    client
-        .batch_execute(sql)
-        .await
-        .map_err(|e| format!("setup of {label}: {}", describe_error(&e)))?;
-    let path = dir.path().join("schema.sql");
-    std::fs::write(&path, desired).map_err(|e| e.to_string())?;
-    let desired = Desired {
-        paths: vec![path],
-        dev: DevChoice::TargetServer,
-        scope: Scope::default(),
-        cache: CacheOptions {
-            enabled: false,
-            dir: None,
-        },
-        seeds: None,
-    };
-    Ok((target, client, desired))
-}
-
-async fn apply(
-    target: &ConnTarget,
-    desired: &Desired,
-) -> Result<workflow::Applied, workflow::Error> {
-    let opts = ApplyOptions {
-        allowed: Hazard::ALL.into_iter().collect(),
-        ..ApplyOptions::default()
-    };
-    workflow::apply_target(
-        target,
-        desired,
-        &PlanOptions::default(),
-        &opts,
-        None,
-        &mut |_| {},
-    )
-    .await
-}
-
-async fn rows(client: &Client, sql: &str) -> Result<Vec<String>, Failed> {
-    let rows = client
-        .query(sql, &[])
-        .await
-        .map_err(|e| format!("{sql}: {}", describe_error(&e)))?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
-}
-
-fn check<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result<(), Failed> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("{what}: got {got:?}, want {want:?}").into())
-    }
+    support::suite::run(cases);
 }
 
 const LEADERBOARD: &str = r#"

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod converge;
 pub mod oracle;
 pub mod roles;
+pub mod suite;
 use schemadiff::conn::ConnTarget;
 use schemadiff::embedded::{ClusterOptions, EmbeddedCluster};
 use std::sync::atomic::{AtomicUsize, Ordering};
