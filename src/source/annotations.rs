@@ -222,8 +222,8 @@ pub fn lint_ignores(file: &SourceFile) -> Vec<LintIgnore> {
             continue;
         };
         let first = next.line as usize;
-        let starts_statement = note.next == 0
-            || (next.depth == 0 && sig[note.next - 1].token == Token::SemiColon);
+        let starts_statement =
+            note.next == 0 || (next.depth == 0 && sig[note.next - 1].token == Token::SemiColon);
         let last = if starts_statement {
             sig[note.next..]
                 .iter()

@@ -451,6 +451,11 @@ fn line_of(starts: &[usize], offset: usize) -> usize {
     starts.partition_point(|&s| s <= offset)
 }
 
+/// `path` as provenance shows it: relative to the current directory when it is under it.
+pub fn shown(path: &Path) -> PathBuf {
+    shown_path(path, std::env::current_dir().ok().as_deref())
+}
+
 /// `path` relative to `cwd` when it is under it, without a leading `./`.
 fn shown_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
     let rel = match cwd {
