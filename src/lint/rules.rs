@@ -387,7 +387,7 @@ fn column_risks(s: &Settings, table: &QualName, c: &Column, out: &mut Vec<Findin
             ));
         }
     }
-    if base == "timestamp without time zone" {
+    if base.starts_with("timestamp") && base.ends_with("without time zone") {
         out.push(finding(
             Rule::TimestampWithoutTimeZone,
             column_id(table, &c.name),

@@ -456,13 +456,15 @@ pub fn shown(path: &Path) -> PathBuf {
     shown_path(path, std::env::current_dir().ok().as_deref())
 }
 
-/// `path` relative to `cwd` when it is under it, without a leading `./`.
+/// `path` relative to `cwd` when it is under it, without `.` components.
 fn shown_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
     let rel = match cwd {
         Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
         _ => path,
     };
-    rel.strip_prefix(".").unwrap_or(rel).to_path_buf()
+    rel.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 #[cfg(test)]
@@ -609,6 +611,10 @@ mod tests {
         );
         assert_eq!(
             shown_path(Path::new("./schema/a.sql"), Some(cwd)),
+            PathBuf::from("schema/a.sql")
+        );
+        assert_eq!(
+            shown_path(Path::new("schema/./a.sql"), Some(cwd)),
             PathBuf::from("schema/a.sql")
         );
         assert_eq!(
