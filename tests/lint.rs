@@ -248,6 +248,8 @@ fn fleet_config(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
+const PLATFORMS: [&str; 4] = ["austa", "capsule", "predicthealth", "rmbrain"];
+
 /// Services whose files create `timescaledb`.
 const TIMESCALE: &[(&str, &str)] = &[("austa", "health_journey"), ("capsule", "monitor")];
 
@@ -277,17 +279,15 @@ fn example_fleet(h: &Harness, platform: &str) -> Result<(), Failed> {
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start_timescale());
-    support::runtime().block_on(async {
-        let admin = harness
-            .cluster
-            .target("postgres")
-            .connect()
-            .await
-            .expect("connect");
-        let roles = std::fs::read_to_string(root().join("schema/austa/roles.sql"))
-            .expect("schema/austa/roles.sql");
-        admin.batch_execute(&roles).await.expect("AUSTA roles");
-    });
+    let mut named = BTreeSet::new();
+    for platform in PLATFORMS {
+        for file in source::read_files(&[root().join("schema").join(platform)]).expect("read") {
+            named.extend(support::roles::roles_named(&file.text));
+        }
+    }
+    support::runtime()
+        .block_on(support::roles::ensure_roles(&harness, &named))
+        .expect("the roles the example fleets grant to");
     if !harness.timescaledb {
         println!("SKIPPED: TimescaleDB is not installed: austa/health_journey and capsule/monitor are not linted");
     }
@@ -304,7 +304,7 @@ fn main() {
     trials.push(Trial::test("cli::suppression", move || suppression(&h)));
     let h = harness.clone();
     trials.push(Trial::test("cli::fleet_config", move || fleet_config(&h)));
-    for platform in ["austa", "capsule", "predicthealth", "rmbrain"] {
+    for platform in PLATFORMS {
         let h = harness.clone();
         trials.push(Trial::test(format!("examples::{platform}"), move || {
             example_fleet(&h, platform)
