@@ -6,7 +6,8 @@
 //!   reported at, and the rule must report exactly those (object, file, line); `pass.sql`
 //!   must give the rule nothing;
 //! - the binary: exit statuses (error, warnings, `--strict`), `lint-ignore` comments, a
-//!   fleet configuration whose service overrides the top level, the JSON and GitHub formats;
+//!   fleet configuration whose service overrides the top level, the JSON and GitHub formats,
+//!   YAML definitions placed at the line of their node;
 //! - the four example fleets of `schema/` lint clean (exit 0) with their own configuration.
 
 mod support;
@@ -170,6 +171,45 @@ fn suppression(h: &Harness) -> Result<(), Failed> {
     )
 }
 
+/// YAML definitions go the same way, each violation at the line of its YAML node.
+fn yaml_lines(h: &Harness) -> Result<(), Failed> {
+    let url = h.cluster.url("postgres");
+    let args = [
+        "lint",
+        "--schema",
+        "fixtures/lint/yaml",
+        "--dev-url",
+        &url,
+        "--format",
+        "json",
+    ];
+    let run = schemadiff(&root(), &args);
+    check(run.code == 1, "errors in YAML fail", &run)?;
+    let doc = json(&run)?;
+    let got: BTreeSet<(String, String, u64)> = doc["violations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap_or_default().to_string(),
+                v["file"].as_str().unwrap_or_default().to_string(),
+                v["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let file = "fixtures/lint/yaml/plan.yaml".to_string();
+    let want: BTreeSet<(String, String, u64)> = [
+        ("naming.singular_table", 3),
+        ("naming.snake_case", 6),
+        ("risk.float_for_money", 7),
+    ]
+    .into_iter()
+    .map(|(r, l)| (r.to_string(), file.clone(), l))
+    .collect();
+    check(got == want, &format!("YAML lines: {got:?}"), &run)
+}
+
 /// A fleet whose top level makes timestamps without time zone errors, and whose second
 /// service turns that rule off and sets a table prefix.
 fn fleet_config(h: &Harness) -> Result<(), Failed> {
@@ -304,6 +344,8 @@ fn main() {
     trials.push(Trial::test("cli::suppression", move || suppression(&h)));
     let h = harness.clone();
     trials.push(Trial::test("cli::fleet_config", move || fleet_config(&h)));
+    let h = harness.clone();
+    trials.push(Trial::test("cli::yaml_lines", move || yaml_lines(&h)));
     for platform in PLATFORMS {
         let h = harness.clone();
         trials.push(Trial::test(format!("examples::{platform}"), move || {

@@ -229,8 +229,10 @@ fn totals(done: &[Linted]) -> (usize, usize, usize, usize) {
 fn fleet_summary(done: &[Linted]) -> String {
     let (errors, warnings, suppressed, failed) = totals(done);
     format!(
-        "{} services: {errors} errors, {warnings} warnings, {suppressed} suppressed, {failed} failed",
-        done.len()
+        "{}: {}, {}, {suppressed} suppressed, {failed} failed",
+        lint::plural(done.len(), "service"),
+        lint::plural(errors, "error"),
+        lint::plural(warnings, "warning"),
     )
 }
 

@@ -8,7 +8,7 @@ mod render;
 mod rules;
 mod words;
 
-pub use render::{github, human, json, summary as render_summary};
+pub use render::{github, human, json, plural, summary as render_summary};
 
 use crate::catalog::{Catalog, ObjectId};
 use crate::config::LintFile;

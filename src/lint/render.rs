@@ -31,9 +31,13 @@ pub fn human(report: &Report) -> String {
     s
 }
 
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `2 errors, 1 warning (3 suppressed)`, or `no violations`.
 pub fn summary(report: &Report) -> String {
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let mut s = if report.violations.is_empty() {
         "no violations".to_string()
     } else {

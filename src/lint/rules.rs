@@ -56,10 +56,11 @@ fn snake_case(cat: &Catalog, out: &mut Vec<Finding>) {
     }
     for t in cat.tables.values() {
         check("table", &t.name.name, table_id(&t.name));
-        if t.partition_of.is_none() {
-            for c in &t.columns {
-                check("column", &c.name, column_id(&t.name, &c.name));
-            }
+        if t.partition_of.is_some() {
+            continue;
+        }
+        for c in &t.columns {
+            check("column", &c.name, column_id(&t.name, &c.name));
         }
         for k in t.constraints.values().filter(|k| !k.name_is_generated) {
             let id = ObjectId::Constraint {

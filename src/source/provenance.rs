@@ -77,9 +77,13 @@ impl Provenance {
         let mut p = Provenance::default();
         for stmt in &files.statements {
             let line = line_of(&lines[stmt.file], stmt.span.start);
+            let text = &files.files[stmt.file].text;
             let at = |rel: usize| Location {
                 path: paths[stmt.file].clone(),
-                line: line + rel.saturating_sub(1),
+                line: match &stmt.origin {
+                    None => line + rel.saturating_sub(1),
+                    Some(_) => yaml_line(stmt, text, &lines[stmt.file], rel).unwrap_or(line),
+                },
             };
             for name in &stmt.creates {
                 let kind = match name.class {
@@ -437,6 +441,21 @@ fn name_before(toks: &[TokenWithSpan], end: usize) -> Option<(Option<String>, St
         .filter(|&i| toks.get(i + 1).map(|t| &t.token) == Some(&Token::Period))
         .and_then(|i| word_at(toks, i));
     Some((schema, name))
+}
+
+/// For a statement compiled from YAML, the line of the YAML node that line `rel` (1-based)
+/// of its SQL was made from.
+fn yaml_line(stmt: &super::Statement, text: &str, starts: &[usize], rel: usize) -> Option<usize> {
+    let sql_line = stmt.sql.split_inclusive('\n').nth(rel.checked_sub(1)?)?;
+    let before: usize = stmt
+        .sql
+        .split_inclusive('\n')
+        .take(rel - 1)
+        .map(str::len)
+        .sum();
+    let indent = sql_line.len() - sql_line.trim_start().len();
+    let range = stmt.file_range(text, before + indent, 1);
+    (range.end > 0).then(|| line_of(starts, range.start))
 }
 
 /// Byte offsets where each line starts.
