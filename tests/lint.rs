@@ -171,7 +171,8 @@ fn suppression(h: &Harness) -> Result<(), Failed> {
     )
 }
 
-/// YAML definitions go the same way, each violation at the line of its YAML node.
+/// YAML definitions go the same way, each violation at the line of its YAML node, and
+/// `# schemadiff:lint-ignore` comments silence a key with its nested keys.
 fn yaml_lines(h: &Harness) -> Result<(), Failed> {
     let url = h.cluster.url("postgres");
     let args = [
@@ -207,7 +208,12 @@ fn yaml_lines(h: &Harness) -> Result<(), Failed> {
     .into_iter()
     .map(|(r, l)| (r.to_string(), file.clone(), l))
     .collect();
-    check(got == want, &format!("YAML lines: {got:?}"), &run)
+    check(got == want, &format!("YAML lines: {got:?}"), &run)?;
+    check(
+        doc["summary"]["suppressed"] == 2,
+        "a YAML lint-ignore comment covers its key and the keys under it",
+        &run,
+    )
 }
 
 /// A fleet whose top level makes timestamps without time zone errors, and whose second

@@ -4,6 +4,7 @@
 //! ([`Provenance`]), and drops the violations a `-- schemadiff:lint-ignore RULE` comment
 //! silences. The rules are documented in `docs/lint.md`.
 
+mod ignore;
 mod render;
 mod rules;
 mod words;
@@ -12,8 +13,7 @@ pub use render::{github, human, json, plural, summary as render_summary};
 
 use crate::catalog::{Catalog, ObjectId};
 use crate::config::LintFile;
-use crate::source::annotations::{lint_ignores, LintIgnore};
-use crate::source::{DesiredFiles, Location, Provenance};
+use crate::source::{DesiredFiles, Provenance};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -354,11 +354,14 @@ pub fn lint(
         .map(str::to_string)
         .collect();
     let provenance = Provenance::of_files_for(files, &wanted);
-    let ignores = ignores(files)?;
+    let ignores = ignore::of_files(files)?;
     let mut report = Report::default();
     for f in findings {
         let at = provenance.locate(&f.object, catalog);
-        if at.as_ref().is_some_and(|at| silenced(&ignores, at, f.rule)) {
+        if at
+            .as_ref()
+            .is_some_and(|at| ignore::silenced(&ignores, at, f.rule))
+        {
             report.suppressed += 1;
             continue;
         }
@@ -376,43 +379,4 @@ pub fn lint(
         (&a.file, a.line, a.rule, &a.object).cmp(&(&b.file, b.line, b.rule, &b.object))
     });
     Ok(report)
-}
-
-/// The `lint-ignore` comments of the SQL files, by the path provenance shows for them.
-fn ignores(files: &DesiredFiles) -> Result<BTreeMap<PathBuf, Vec<LintIgnore>>, LintError> {
-    let mut out: BTreeMap<PathBuf, Vec<LintIgnore>> = BTreeMap::new();
-    for f in &files.files {
-        let found = lint_ignores(f);
-        let path = crate::source::shown_path(&f.path);
-        for ig in &found {
-            let at = format!("{}:{}", path.display(), ig.line);
-            if ig.rules.is_empty() {
-                return Err(LintError::Ignore {
-                    at,
-                    message: "lint-ignore names no rule".into(),
-                });
-            }
-            for r in &ig.rules {
-                if !Rule::ALL.iter().any(|rule| rule.named_by(r)) {
-                    return Err(LintError::Ignore {
-                        at,
-                        message: unknown_rule(r),
-                    });
-                }
-            }
-        }
-        if !found.is_empty() {
-            out.entry(path).or_default().extend(found);
-        }
-    }
-    Ok(out)
-}
-
-fn silenced(ignores: &BTreeMap<PathBuf, Vec<LintIgnore>>, at: &Location, rule: Rule) -> bool {
-    ignores.get(&at.path).is_some_and(|list| {
-        list.iter().any(|ig| {
-            (ig.covers.0..=ig.covers.1).contains(&at.line)
-                && ig.rules.iter().any(|r| rule.named_by(r))
-        })
-    })
 }

@@ -242,9 +242,9 @@ pub fn lint_ignores(file: &SourceFile) -> Vec<LintIgnore> {
     out
 }
 
-/// The rules of a `lint-ignore` directive (split on commas and spaces), `None` for another
-/// directive.
-fn lint_rules(directive: &str) -> Option<Vec<String>> {
+/// The rules of a `lint-ignore` directive (the comment's text after `schemadiff:`, split on
+/// commas and spaces), `None` for another directive.
+pub fn lint_rules(directive: &str) -> Option<Vec<String>> {
     let rest = directive.strip_prefix(LINT_IGNORE)?;
     if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
         return None;
