@@ -18,6 +18,7 @@ use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
+/// `schemadiff lint`: services of the configuration, or files with `--schema`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Services of the configuration file to lint [default: all of them].
@@ -58,6 +59,7 @@ pub struct LintArgs {
     pub dev: DevArgs,
 }
 
+/// How the violations are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LintFormat {
     Human,
