@@ -4,7 +4,8 @@
 //!   `lint:` section it runs with), loaded through the dev database path; `fail.sql` marks
 //!   each expected violation with a trailing `-- expect: OBJECT` on the line it must be
 //!   reported at, and the rule must report exactly those (object, file, line); `pass.sql`
-//!   must give the rule nothing;
+//!   must give the rule nothing (and, where TimescaleDB is installed, a hypertable's key
+//!   may hold its time column next to `id`);
 //! - the binary: exit statuses (error, warnings, `--strict`), `lint-ignore` comments, a
 //!   fleet configuration whose service overrides the top level, the JSON and GitHub formats,
 //!   YAML definitions placed at the line of their node;
@@ -55,40 +56,65 @@ async fn lint_file(h: &Harness, path: &Path, settings: &Settings) -> Result<lint
     Ok(lint::lint(&files, &catalog, settings).map_err(|e| e.to_string())?)
 }
 
-fn rule_case(h: &Harness, rule: Rule) -> Result<(), Failed> {
-    let dir = Path::new("fixtures/lint").join(rule.id());
+/// The `lint.yaml` settings of a rule's fixture folder (the defaults without one).
+fn fixture_settings(dir: &Path) -> Result<Settings, Failed> {
     let file = match std::fs::read_to_string(dir.join("lint.yaml")) {
         Ok(text) => serde_yaml_ng::from_str::<LintFile>(&text).map_err(|e| e.to_string())?,
         Err(_) => LintFile::default(),
     };
-    let settings = Settings::from_file(&file)?;
+    Ok(Settings::from_file(&file)?)
+}
+
+/// `rule` reports exactly what `path` expects (nothing, when it has no `-- expect:`), each
+/// in `path` at its line, with the rule's default level, a message and a help.
+async fn expect_case(h: &Harness, rule: Rule, path: &Path, s: &Settings) -> Result<(), Failed> {
+    let want = expected(&std::fs::read_to_string(path)?);
+    let report = lint_file(h, path, s).await?;
+    let mut got = BTreeSet::new();
+    for v in report.violations.iter().filter(|v| v.rule == rule) {
+        if v.file.as_deref() != Some(path) {
+            return Err(format!("{v:?} is not placed in {}", path.display()).into());
+        }
+        if v.level != rule.default_level() || v.message.is_empty() || v.help.is_empty() {
+            return Err(format!("{v:?}: level, message or help").into());
+        }
+        got.insert((v.object.clone(), v.line.unwrap_or(0)));
+    }
+    if got != want {
+        return Err(format!(
+            "{}: {rule} reported {got:#?}\nexpected {want:#?}",
+            path.display()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn rule_case(h: &Harness, rule: Rule) -> Result<(), Failed> {
+    let dir = Path::new("fixtures/lint").join(rule.id());
+    let settings = fixture_settings(&dir)?;
+    let fail = dir.join("fail.sql");
+    if expected(&std::fs::read_to_string(&fail)?).is_empty() {
+        return Err(format!("{} expects nothing", fail.display()).into());
+    }
     support::runtime().block_on(async {
-        let pass = lint_file(h, &dir.join("pass.sql"), &settings).await?;
-        let hits: Vec<_> = pass.violations.iter().filter(|v| v.rule == rule).collect();
-        if !hits.is_empty() {
-            return Err(format!("pass.sql of {rule} reports {hits:#?}").into());
-        }
-        let fail_path = dir.join("fail.sql");
-        let want = expected(&std::fs::read_to_string(&fail_path)?);
-        if want.is_empty() {
-            return Err(format!("{} expects nothing", fail_path.display()).into());
-        }
-        let fail = lint_file(h, &fail_path, &settings).await?;
-        let mut got = BTreeSet::new();
-        for v in fail.violations.iter().filter(|v| v.rule == rule) {
-            if v.file.as_deref() != Some(fail_path.as_path()) {
-                return Err(format!("{v:?} is not placed in {}", fail_path.display()).into());
-            }
-            if v.level != rule.default_level() || v.message.is_empty() || v.help.is_empty() {
-                return Err(format!("{v:?}: level, message or help").into());
-            }
-            got.insert((v.object.clone(), v.line.unwrap_or(0)));
-        }
-        if got != want {
-            return Err(format!("{rule}: reported {got:#?}\nexpected {want:#?}").into());
-        }
-        Ok(())
+        expect_case(h, rule, &dir.join("pass.sql"), &settings).await?;
+        expect_case(h, rule, &fail, &settings).await
     })
+}
+
+/// A hypertable may have its time column next to `id` in the primary key.
+fn hypertable_key(h: &Harness) -> Result<(), Failed> {
+    if !h.timescaledb {
+        println!("SKIPPED: TimescaleDB is not installed");
+        return Ok(());
+    }
+    let rule = Rule::UuidPrimaryKey;
+    let path = Path::new("fixtures/lint")
+        .join(rule.id())
+        .join("hypertable.sql");
+    let settings = Settings::default();
+    support::runtime().block_on(expect_case(h, rule, &path, &settings))
 }
 
 fn cache() -> PathBuf {
@@ -344,6 +370,11 @@ fn main() {
             rule_case(&h, rule)
         }));
     }
+    let h = harness.clone();
+    trials.push(Trial::test(
+        "rule::keys.uuid_primary_key::hypertable",
+        move || hypertable_key(&h),
+    ));
     let h = harness.clone();
     trials.push(Trial::test("cli::exit_statuses", move || exit_statuses(&h)));
     let h = harness.clone();
