@@ -164,22 +164,28 @@ fn exit_statuses(h: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
-fn suppression(h: &Harness) -> Result<(), Failed> {
-    let run = lint_schema(h, "suppressed.sql", &["--format", "json"]);
-    check(run.code == 1, "the unsuppressed column fails", &run)?;
-    let doc = json(&run)?;
-    let got: Vec<(String, String, u64)> = doc["violations"]
+/// `(rule, v[field], line)` of each violation of a `--format json` report.
+fn triples(doc: &serde_json::Value, field: &str) -> Vec<(String, String, u64)> {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    doc["violations"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|v| {
             (
-                v["rule"].as_str().unwrap_or_default().to_string(),
-                v["object"].as_str().unwrap_or_default().to_string(),
+                text(&v["rule"]),
+                text(&v[field]),
                 v["line"].as_u64().unwrap_or(0),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn suppression(h: &Harness) -> Result<(), Failed> {
+    let run = lint_schema(h, "suppressed.sql", &["--format", "json"]);
+    check(run.code == 1, "the unsuppressed column fails", &run)?;
+    let doc = json(&run)?;
+    let got: Vec<(String, String, u64)> = triples(&doc, "object");
     let want = vec![(
         "naming.snake_case".to_string(),
         "column public.app_session.\"Device\"".to_string(),
@@ -213,18 +219,7 @@ fn yaml_lines(h: &Harness) -> Result<(), Failed> {
     let run = schemadiff(&root(), &args);
     check(run.code == 1, "errors in YAML fail", &run)?;
     let doc = json(&run)?;
-    let got: BTreeSet<(String, String, u64)> = doc["violations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| {
-            (
-                v["rule"].as_str().unwrap_or_default().to_string(),
-                v["file"].as_str().unwrap_or_default().to_string(),
-                v["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let got: BTreeSet<(String, String, u64)> = triples(&doc, "file").into_iter().collect();
     let file = "fixtures/lint/yaml/plan.yaml".to_string();
     let want: BTreeSet<(String, String, u64)> = [
         ("naming.singular_table", 3),
