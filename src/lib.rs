@@ -14,6 +14,7 @@ pub mod diff;
 pub mod drift;
 pub mod embedded;
 pub mod introspect;
+pub mod lint;
 pub mod order;
 pub mod plan;
 pub mod render;

@@ -11,6 +11,9 @@ CREATE TABLE medical_institutions (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Reference data kept by seeds/ (keyed by code): the platform's serial id, which doctors
+-- reference, and no audit columns.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE doctor_specialties (
     id serial PRIMARY KEY,
     code varchar(20) NOT NULL UNIQUE,

@@ -10,6 +10,8 @@ CREATE TABLE admins (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Append-only: rows are never updated, and a bigint identity keeps them in write order.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE admin_audit_logs (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     admin_id uuid NOT NULL REFERENCES admins (id) ON DELETE RESTRICT,

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 mod extensions;
 
 /// What one service produced.
-enum Done {
+pub(super) enum Done {
     /// A plan with what its format shows beside it, and notes for stderr.
     Planned(Plan, Box<Review>, Vec<String>),
     Drift(DriftReport),
@@ -48,21 +48,21 @@ impl Done {
 }
 
 /// One service's entry in the report: its shown target (when it got that far) and result.
-struct Entry {
-    name: String,
+pub(super) struct Entry {
+    pub(super) name: String,
     target: Option<String>,
-    result: Result<Done, Error>,
+    pub(super) result: Result<Done, Error>,
 }
 
-struct Job {
-    service: Service,
-    target: ConnTarget,
-    desired: Desired,
+pub(super) struct Job {
+    pub(super) service: Service,
+    pub(super) target: ConnTarget,
+    pub(super) desired: Desired,
 }
 
 /// Load the configuration and resolve each selected service; a service that cannot be
 /// resolved (a missing variable, a bad URL) is an entry of its own.
-fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
+pub(super) fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
     if args.url.is_some() && !args.config.exists() {
         return Err(Error::Usage {
             message: "--url needs --schema (the desired files of that database)".into(),
@@ -413,7 +413,7 @@ fn exit(entries: &[Entry], changes_count: bool) -> Exit {
     }
 }
 
-fn diagnostic_text(err: &Error) -> String {
+pub(super) fn diagnostic_text(err: &Error) -> String {
     let mut s = String::new();
     let handler =
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
@@ -423,7 +423,7 @@ fn diagnostic_text(err: &Error) -> String {
     s
 }
 
-fn error_json(err: &Error) -> Value {
+pub(super) fn error_json(err: &Error) -> Value {
     use miette::Diagnostic;
     json!({
         "code": err.code().map(|c| c.to_string()),

@@ -8,6 +8,7 @@ mod drift;
 mod dump;
 mod fleet;
 mod generate;
+mod lint;
 mod output;
 mod plan;
 mod progress;
@@ -44,6 +45,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Write a database's schema as SQL that schemadiff can use as desired state.
     Dump(dump::DumpArgs),
+    /// Check the desired schema against naming, key, index and risk conventions.
+    Lint(lint::LintArgs),
     /// The configuration file (`schemadiff.yaml`).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -73,6 +76,7 @@ pub async fn run(cli: Cli, out: &mut Output) -> Result<Exit, crate::workflow::Er
         Command::Drift(a) => drift::run(a, out).await,
         Command::Diff(a) => diff::run(a, out).await,
         Command::Dump(a) => dump::run(a, out).await,
+        Command::Lint(a) => lint::run(a, out).await,
         Command::Config(ConfigCommand::Schema { definitions }) => {
             out.product(&if definitions {
                 crate::source::yaml::json_schema()

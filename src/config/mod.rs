@@ -8,9 +8,11 @@
 
 mod error;
 mod interpolate;
+mod lint;
 mod locate;
 
 pub use error::ConfigError;
+pub use lint::LintFile;
 
 use crate::introspect::ignore::{Ignore, NamePattern};
 use crate::introspect::Scope;
@@ -35,6 +37,9 @@ pub struct ConfigFile {
     /// service's own server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dev_url: Option<String>,
+    /// `schemadiff lint` configuration of every service (each may override it).
+    #[serde(default, skip_serializing_if = "LintFile::is_empty")]
+    pub lint: LintFile,
     /// The services of the fleet, by name.
     pub services: BTreeMap<String, ServiceFile>,
 }
@@ -77,6 +82,9 @@ pub struct ServiceFile {
     /// chosen with `--environment NAME`; interpolated like `url`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: BTreeMap<String, String>,
+    /// `schemadiff lint` configuration of this service, over the top-level `lint`.
+    #[serde(default, skip_serializing_if = "LintFile::is_empty")]
+    pub lint: LintFile,
 }
 
 fn yes() -> bool {
@@ -149,6 +157,8 @@ pub struct Service {
     pub timeouts: TimeoutSettings,
     /// `manage_ownership`: plan the declared owners.
     pub manage_ownership: bool,
+    /// The top-level `lint` with the service's own on top.
+    pub lint: LintFile,
 }
 
 /// `500ms`, `3s`, `10min`, `2h`, or a bare number of milliseconds.
@@ -221,6 +231,7 @@ impl Config {
         if config.file.services.is_empty() {
             return Err(config.invalid(&[], "services", "no services are declared"));
         }
+        config.lint_rules(&[], &config.file.lint)?;
         for (name, s) in &config.file.services {
             config.static_checks(name, s)?;
         }
@@ -286,6 +297,17 @@ impl Config {
         }
         if s.schema.trim().is_empty() {
             return Err(self.invalid(&keys, "schema", "the schema folder is empty"));
+        }
+        self.lint_rules(&keys, &s.lint)
+    }
+
+    /// Every rule id of a `lint:` section (under `keys`) exists.
+    fn lint_rules(&self, keys: &[&str], lint: &LintFile) -> Result<(), ConfigError> {
+        for id in lint.rules.keys() {
+            if crate::lint::Rule::parse(id).is_none() {
+                let at = [keys, &["lint", "rules"]].concat();
+                return Err(self.invalid(&at, id, &crate::lint::unknown_rule(id)));
+            }
         }
         Ok(())
     }
@@ -387,6 +409,7 @@ impl Config {
             allowed,
             timeouts: self.timeouts(name, &s.timeouts)?,
             manage_ownership: s.manage_ownership,
+            lint: self.file.lint.merged(&s.lint),
         })
     }
 }

@@ -155,6 +155,48 @@ fn unknown_services_list_the_known_ones() {
 }
 
 #[test]
+fn a_service_lint_section_overrides_the_top_level_and_unknown_rules_point_at_their_line() {
+    let text = "\
+lint:
+  timestamps: [created_at, updated_at, deleted_at]
+  table_prefix: app_
+  rules:
+    fk.name: off
+    risk.missing_fk_action: error
+services:
+  a:
+    url: postgresql:///a
+    schema: a
+  b:
+    url: postgresql:///b
+    schema: b
+    lint:
+      table_prefix: crm_
+      rules:
+        fk.name: warning
+";
+    let c = parse(text).expect("parses");
+    let a = c.service("a", None, &env).expect("a").lint;
+    let b = c.service("b", None, &env).expect("b").lint;
+    assert_eq!(a.table_prefix.as_deref(), Some("app_"));
+    assert_eq!(b.table_prefix.as_deref(), Some("crm_"));
+    assert_eq!(
+        b.timestamps, a.timestamps,
+        "keys the service leaves out are inherited"
+    );
+    assert_eq!(a.rules["fk.name"], crate::lint::Level::Off);
+    assert_eq!(b.rules["fk.name"], crate::lint::Level::Warning);
+    assert_eq!(b.rules["risk.missing_fk_action"], crate::lint::Level::Error);
+    let bad = text.replace("fk.name: warning", "fk.named: warning");
+    let err = parse(&bad).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown lint rule `fk.named`"),
+        "{err}"
+    );
+    assert_eq!(line_of(&err), 17);
+}
+
+#[test]
 fn the_checked_in_json_schema_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemadiff.schema.json");
     let shipped = std::fs::read_to_string(&path).unwrap_or_default();

@@ -10,6 +10,9 @@
 //! inside `CREATE TABLE (...)` or `ALTER TABLE ... ADD CONSTRAINT name`, `CREATE TYPE` /
 //! `CREATE DOMAIN`, and an enum label inside `CREATE TYPE ... AS ENUM (...)` (the old label
 //! as a bare word or a quoted literal). The annotation applies to the next token of the file.
+//!
+//! The same comments carry `-- schemadiff:lint-ignore RULE` for `schemadiff lint`
+//! ([`lint_ignores`]); the rename parser passes over them.
 
 use miette::SourceSpan;
 use sqlparser::dialect::PostgreSqlDialect;
@@ -22,6 +25,7 @@ use crate::catalog::{Ident, RenameHint, RenameKind};
 
 const PREFIX: &str = "schemadiff:";
 const RENAMED_FROM: &str = "renamed-from";
+const LINT_IGNORE: &str = "lint-ignore";
 
 /// The rename hints declared in `files`, in file order. Files without `schemadiff:` cost one
 /// substring search.
@@ -39,6 +43,7 @@ pub fn parse_files(files: &[SourceFile]) -> Result<Vec<RenameHint>, SourceError>
 struct Sig {
     token: Token,
     depth: usize,
+    line: u64,
 }
 
 /// An annotation comment: its directive text, byte range, and the index of the next
@@ -51,23 +56,13 @@ struct Note {
     next: usize,
 }
 
-fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
-    let src = || SqlSource::new(file.path.display().to_string(), file.text.clone());
-    let fail = |at: std::ops::Range<usize>, message: String, help: &str| SourceError::Annotation {
-        message,
-        src: src(),
-        at: SourceSpan::new(at.start.into(), at.end.saturating_sub(at.start)),
-        help: help.to_string(),
-    };
+/// The significant tokens of a file and its `-- schemadiff:` comments; `None` when the file
+/// does not tokenize as a whole.
+fn scan(file: &SourceFile) -> Option<(Vec<Sig>, Vec<Note>)> {
     let dialect = PostgreSqlDialect {};
-    let Ok(tokens) = Tokenizer::new(&dialect, &file.text).tokenize_with_location() else {
-        let at = file.text.find(PREFIX).unwrap_or(0);
-        return Err(fail(
-            at..at + PREFIX.len(),
-            "cannot place this annotation: the file does not tokenize as a whole".into(),
-            "schemadiff:renamed-from annotations need a file the SQL tokenizer reads; move the annotated definition to a file of its own",
-        ));
-    };
+    let tokens = Tokenizer::new(&dialect, &file.text)
+        .tokenize_with_location()
+        .ok()?;
     let mut locator = Locator::new(&file.text);
     let mut sig: Vec<Sig> = Vec::new();
     let mut notes: Vec<Note> = Vec::new();
@@ -93,6 +88,7 @@ fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
                 sig.push(Sig {
                     token: tok.clone(),
                     depth,
+                    line: t.span.start.line,
                 });
                 match tok {
                     Token::LParen => depth += 1,
@@ -102,22 +98,44 @@ fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
             }
         }
     }
+    Some((sig, notes))
+}
+
+fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
+    let src = || SqlSource::new(file.path.display().to_string(), file.text.clone());
+    let fail = |at: std::ops::Range<usize>, message: String, help: &str| SourceError::Annotation {
+        message,
+        src: src(),
+        at: SourceSpan::new(at.start.into(), at.end.saturating_sub(at.start)),
+        help: help.to_string(),
+    };
+    let Some((sig, notes)) = scan(file) else {
+        let at = file.text.find(PREFIX).unwrap_or(0);
+        return Err(fail(
+            at..at + PREFIX.len(),
+            "cannot place this annotation: the file does not tokenize as a whole".into(),
+            "schemadiff:renamed-from annotations need a file the SQL tokenizer reads; move the annotated definition to a file of its own",
+        ));
+    };
     let mut out: Vec<RenameHint> = Vec::new();
     let mut last_target: Option<usize> = None;
     for note in notes {
+        if lint_rules(&note.text).is_some() {
+            continue;
+        }
         let location = format!("{}:{}:{}", file.path.display(), note.line, note.col);
         let Some(directive) = note.text.strip_prefix(RENAMED_FROM) else {
             return Err(fail(
                 note.at,
                 format!("unknown schemadiff annotation `{PREFIX}{}`", note.text),
-                "the one annotation is `-- schemadiff:renamed-from old_name`",
+                "the annotations are `-- schemadiff:renamed-from old_name` and `-- schemadiff:lint-ignore RULE`",
             ));
         };
         if !directive.is_empty() && !directive.starts_with(char::is_whitespace) {
             return Err(fail(
                 note.at,
                 format!("unknown schemadiff annotation `{PREFIX}{}`", note.text),
-                "the one annotation is `-- schemadiff:renamed-from old_name`",
+                "the annotations are `-- schemadiff:renamed-from old_name` and `-- schemadiff:lint-ignore RULE`",
             ));
         }
         if last_target == Some(note.next) {
@@ -169,6 +187,74 @@ fn parse_file(file: &SourceFile) -> Result<Vec<RenameHint>, SourceError> {
         });
     }
     Ok(out)
+}
+
+/// A `-- schemadiff:lint-ignore RULE[, RULE...]` comment: the lint rules it silences and
+/// the lines of the definition right after it. Before a statement it covers the whole
+/// statement (a `CREATE TABLE` with its columns and constraints); before a column or
+/// `CONSTRAINT` line inside one, that element's first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintIgnore {
+    /// Rule ids (or rule groups such as `naming`) as written.
+    pub rules: Vec<String>,
+    /// The 1-based line of the comment.
+    pub line: usize,
+    /// The first and last 1-based line it covers (inclusive).
+    pub covers: (usize, usize),
+}
+
+/// The lint-ignore comments of one SQL file, found with the tokens the rename annotations
+/// are read from (so a comment inside a string or a function body is not one). A file that
+/// does not tokenize has none.
+pub fn lint_ignores(file: &SourceFile) -> Vec<LintIgnore> {
+    if !file.text.contains(PREFIX) {
+        return Vec::new();
+    }
+    let Some((sig, notes)) = scan(file) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for note in notes {
+        let Some(rules) = lint_rules(&note.text) else {
+            continue;
+        };
+        let Some(next) = sig.get(note.next) else {
+            continue;
+        };
+        let first = next.line as usize;
+        let starts_statement =
+            note.next == 0 || (next.depth == 0 && sig[note.next - 1].token == Token::SemiColon);
+        let last = if starts_statement {
+            sig[note.next..]
+                .iter()
+                .find(|s| s.depth == 0 && s.token == Token::SemiColon)
+                .or(sig.last())
+                .map_or(first, |s| s.line as usize)
+        } else {
+            first
+        };
+        out.push(LintIgnore {
+            rules,
+            line: note.line as usize,
+            covers: (first, last),
+        });
+    }
+    out
+}
+
+/// The rules of a `lint-ignore` directive (the comment's text after `schemadiff:`, split on
+/// commas and spaces), `None` for another directive.
+pub fn lint_rules(directive: &str) -> Option<Vec<String>> {
+    let rest = directive.strip_prefix(LINT_IGNORE)?;
+    if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    Some(
+        rest.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// What an annotation applies to.

@@ -134,3 +134,48 @@ fn plain_comments_and_strings_are_not_annotations() {
     let text = "-- a comment about schemadiff: nothing\nCREATE TABLE t (a text DEFAULT '-- schemadiff:renamed-from x');\n/* schemadiff:renamed-from y */ CREATE TABLE u (a int);";
     assert!(hints(text).unwrap().is_empty());
 }
+
+#[test]
+fn lint_ignores_cover_the_next_definition_and_renames_pass_over_them() {
+    let text = "\
+CREATE TABLE a (id int);
+-- schemadiff:lint-ignore naming.singular_table, risk.no_primary_key
+CREATE TABLE things (
+    id int,
+    -- schemadiff:lint-ignore naming.snake_case
+    \"Bad\" text,
+    -- schemadiff:renamed-from old
+    note text
+);
+-- schemadiff:lint-ignore
+CREATE INDEX ON a (id);
+";
+    let file = SourceFile {
+        path: "s.sql".into(),
+        text: text.into(),
+    };
+    let ignores = lint_ignores(&file);
+    assert_eq!(
+        ignores,
+        vec![
+            LintIgnore {
+                rules: vec!["naming.singular_table".into(), "risk.no_primary_key".into()],
+                line: 2,
+                covers: (3, 9),
+            },
+            LintIgnore {
+                rules: vec!["naming.snake_case".into()],
+                line: 5,
+                covers: (6, 6),
+            },
+            LintIgnore {
+                rules: vec![],
+                line: 10,
+                covers: (11, 11),
+            },
+        ]
+    );
+    let renames = parse_files(std::slice::from_ref(&file)).unwrap();
+    assert_eq!(renames.len(), 1);
+    assert_eq!(short(&renames[0]), "column things/note <- old");
+}

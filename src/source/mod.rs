@@ -25,7 +25,7 @@ pub use classify::{NameClass, ObjectKind, ObjectName, StatementKind};
 pub use devdb::{pause_timescaledb_jobs, DevDatabase, DevDb};
 pub use error::{SourceError, SqlSource};
 pub use load::{load, LoadOptions, LoadReport};
-pub use provenance::{Location, Provenance};
+pub use provenance::{shown as shown_path, Location, Provenance};
 
 use miette::SourceSpan;
 use std::ops::Range;

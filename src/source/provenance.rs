@@ -77,9 +77,13 @@ impl Provenance {
         let mut p = Provenance::default();
         for stmt in &files.statements {
             let line = line_of(&lines[stmt.file], stmt.span.start);
+            let text = &files.files[stmt.file].text;
             let at = |rel: usize| Location {
                 path: paths[stmt.file].clone(),
-                line: line + rel.saturating_sub(1),
+                line: match &stmt.origin {
+                    None => line + rel.saturating_sub(1),
+                    Some(_) => yaml_line(stmt, text, &lines[stmt.file], rel).unwrap_or(line),
+                },
             };
             for name in &stmt.creates {
                 let kind = match name.class {
@@ -439,6 +443,21 @@ fn name_before(toks: &[TokenWithSpan], end: usize) -> Option<(Option<String>, St
     Some((schema, name))
 }
 
+/// For a statement compiled from YAML, the line of the YAML node that line `rel` (1-based)
+/// of its SQL was made from.
+fn yaml_line(stmt: &super::Statement, text: &str, starts: &[usize], rel: usize) -> Option<usize> {
+    let sql_line = stmt.sql.split_inclusive('\n').nth(rel.checked_sub(1)?)?;
+    let before: usize = stmt
+        .sql
+        .split_inclusive('\n')
+        .take(rel - 1)
+        .map(str::len)
+        .sum();
+    let indent = sql_line.len() - sql_line.trim_start().len();
+    let range = stmt.file_range(text, before + indent, 1);
+    (range.end > 0).then(|| line_of(starts, range.start))
+}
+
 /// Byte offsets where each line starts.
 fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0)
@@ -451,13 +470,20 @@ fn line_of(starts: &[usize], offset: usize) -> usize {
     starts.partition_point(|&s| s <= offset)
 }
 
-/// `path` relative to `cwd` when it is under it, without a leading `./`.
+/// `path` as provenance shows it: relative to the current directory when it is under it.
+pub fn shown(path: &Path) -> PathBuf {
+    shown_path(path, std::env::current_dir().ok().as_deref())
+}
+
+/// `path` relative to `cwd` when it is under it, without `.` components.
 fn shown_path(path: &Path, cwd: Option<&Path>) -> PathBuf {
     let rel = match cwd {
         Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
         _ => path,
     };
-    rel.strip_prefix(".").unwrap_or(rel).to_path_buf()
+    rel.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 #[cfg(test)]
@@ -604,6 +630,10 @@ mod tests {
         );
         assert_eq!(
             shown_path(Path::new("./schema/a.sql"), Some(cwd)),
+            PathBuf::from("schema/a.sql")
+        );
+        assert_eq!(
+            shown_path(Path::new("schema/./a.sql"), Some(cwd)),
             PathBuf::from("schema/a.sql")
         );
         assert_eq!(

@@ -51,6 +51,9 @@ CREATE TABLE auth_permission (
 );
 COMMENT ON COLUMN auth_permission.name IS 'journey:resource:action, e.g. health:metrics:read';
 
+-- A junction table (001: "Use junction tables for many-to-many relationships"): keyed by
+-- the pair it links, its rows are inserted and deleted, never updated or soft-deleted.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE auth_role_permission (
     role_id uuid NOT NULL,
     permission_id uuid NOT NULL,
@@ -63,6 +66,9 @@ CREATE TABLE auth_role_permission (
 );
 CREATE INDEX auth_role_permission_permission_id_idx ON auth_role_permission (permission_id);
 
+-- A junction table (001: "Use junction tables for many-to-many relationships"): keyed by
+-- the pair it links, its rows are inserted and deleted, never updated or soft-deleted.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE auth_user_role (
     user_id uuid NOT NULL,
     role_id uuid NOT NULL,

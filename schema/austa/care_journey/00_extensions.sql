@@ -17,6 +17,9 @@ BEGIN
 END;
 $$;
 
+-- Cross-journey reference data in the `shared` schema (001): it belongs to no journey, so
+-- it carries no journey prefix.
+-- schemadiff:lint-ignore naming.table_prefix
 CREATE TABLE shared.specialty (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     code varchar(20) NOT NULL,

@@ -1,4 +1,6 @@
 -- Security audit log: sign-ins, password and MFA changes, token revocations.
+-- Append-only: rows are never updated, and a bigint identity keeps them in write order.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE security_audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id uuid REFERENCES users (id) ON DELETE SET NULL,

@@ -1,4 +1,6 @@
 -- Financial audit trail: every change of a subscription, invoice or payment, by trigger.
+-- Append-only: rows are never updated, and a bigint identity keeps them in write order.
+-- schemadiff:lint-ignore keys.uuid_primary_key, columns.timestamps
 CREATE TABLE financial_audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     entity_type varchar(30) NOT NULL,

@@ -2,6 +2,9 @@
 -- chunks, columnstore segmented by series, kept 30 days. This form also adds the
 -- columnstore policy by itself (2.23+: chunks move to the columnstore once older than one
 -- chunk interval), so no add_columnstore_policy call is written for it.
+-- Samples are identified by series and time, stamped by `time` and never updated: no key
+-- and no audit columns, as for any TimescaleDB metrics table.
+-- schemadiff:lint-ignore risk.no_primary_key, columns.timestamps
 CREATE TABLE metric_samples (
     time timestamptz NOT NULL,
     metric_definition_id uuid NOT NULL REFERENCES metric_definitions (id) ON DELETE CASCADE,
@@ -20,6 +23,8 @@ CREATE INDEX metric_samples_labels_idx ON metric_samples USING gin (labels);
 SELECT add_retention_policy('metric_samples', drop_after => INTERVAL '30 days');
 
 -- Alert firings and resolutions, a hypertable in 7-day chunks (by_range form), kept a year.
+-- An event is written once (a state change is a new event): no updated_at.
+-- schemadiff:lint-ignore columns.timestamps
 CREATE TABLE alert_events (
     id uuid NOT NULL DEFAULT uuid_generate_v4(),
     alert_rule_id uuid NOT NULL REFERENCES alert_rules (id) ON DELETE CASCADE,

@@ -1,5 +1,7 @@
 -- RM Brain, cas_audit (CAS audit service): an append-only log of what every user and
 -- service did, per tenant. Rows are never updated; BRIN keeps the time index small.
+-- Stamped by occurred_at and recorded_at instead of created_at.
+-- schemadiff:lint-ignore columns.timestamps
 CREATE TABLE audit_events (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
     tenant_id uuid NOT NULL,
