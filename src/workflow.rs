@@ -33,6 +33,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Seeds(#[from] crate::seeds::SeedError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lint(#[from] crate::lint::LintError),
 
     #[error("after apply the database still differs from the desired schema:\n{}", remaining.join("\n"))]
     #[diagnostic(

@@ -157,7 +157,8 @@ fn exit_statuses(h: &Harness) -> Result<(), Failed> {
         bad.code == 1
             && bad.stderr.contains("fixtures/lint/cli/bad_ignore.sql:1")
             && bad.stderr.contains("unknown lint rule")
-            && bad.stderr.contains("`naming.plural_table`"),
+            && bad.stderr.contains("`naming.plural_table`")
+            && bad.stderr.contains("schemadiff::lint::ignore"),
         "an unknown rule in lint-ignore is an error at its line",
         &bad,
     )?;

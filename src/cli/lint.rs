@@ -182,13 +182,7 @@ async fn lint_desired(
 ) -> Result<Report, Error> {
     let files = source::read_paths(&desired.paths)?;
     let catalog = workflow::desired_catalog(desired, server).await?;
-    lint::lint(&files, &catalog, settings).map_err(|e| {
-        use miette::Diagnostic;
-        Error::Usage {
-            message: e.to_string(),
-            help: e.help().map(|h| h.to_string()).unwrap_or_default(),
-        }
-    })
+    Ok(lint::lint(&files, &catalog, settings)?)
 }
 
 /// 1 when a service failed or has an error (with `strict`, a warning too), else 0.
