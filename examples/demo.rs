@@ -263,6 +263,23 @@ async fn main() -> Result<(), Error> {
         let config = shown.as_str();
 
         banner(&format!(
+            "schemadiff lint --config {shown} --skip-unavailable-extensions"
+        ));
+        let t = Instant::now();
+        let out = runner.run(&["lint", "--config", config, "--skip-unavailable-extensions"])?;
+        let shown_out = text(&out.stdout);
+        println!("  {}", shown_out.lines().last().unwrap_or(""));
+        println!(
+            "  (exit {}, {:.1} s)",
+            code(&out),
+            t.elapsed().as_secs_f64()
+        );
+        if code(&out) != 0 {
+            eprint!("{shown_out}{}", text(&out.stderr));
+            return Err(format!("lint of {fleet} failed").into());
+        }
+
+        banner(&format!(
             "schemadiff plan --config {shown} --skip-unavailable-extensions --format json"
         ));
         let t = Instant::now();

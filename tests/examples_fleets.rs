@@ -620,6 +620,32 @@ fn unavailable_extension_skipped(h: &Harness) -> Result<(), Failed> {
         "drift of the skipped service alone: exit 0, shown as skipped",
         &r,
     )?;
+    let r = schemadiff(
+        &["lint", "--config", &config, "--format", "json", "lab"],
+        &[],
+    );
+    check(
+        r.code == 1
+            && service(&json(&r)?, "lab")["error"]["code"]
+                == "schemadiff::fleet::extension_unavailable",
+        "lint without the flag fails the service, naming the extension",
+        &r,
+    )?;
+    let r = schemadiff(
+        &["lint", "--config", &config, flag, "--format", "json", "lab"],
+        &[],
+    );
+    let report = json(&r)?;
+    check(
+        r.code == 0
+            && service(&report, "lab")["status"] == "skipped"
+            && service(&report, "lab")["skipped"]
+                .as_str()
+                .is_some_and(|s| s.contains("no_such_extension"))
+            && report["summary"]["skipped"] == 1,
+        "lint with the flag skips it: exit 0, shown as skipped",
+        &r,
+    )?;
     for (format, shown) in [
         ("markdown", "**skipped**: extension no_such_extension"),
         ("sql", "-- skipped: extension no_such_extension"),

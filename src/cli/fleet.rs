@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-mod extensions;
+pub(super) mod extensions;
 
 /// What one service produced.
 pub(super) enum Done {

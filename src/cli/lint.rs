@@ -55,6 +55,11 @@ pub struct LintArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Report a service as skipped, instead of failing it, when its desired files create an
+    /// extension that its dev server does not offer (TimescaleDB on a plain PostgreSQL).
+    #[arg(long)]
+    pub skip_unavailable_extensions: bool,
+
     #[command(flatten)]
     pub dev: DevArgs,
 }
@@ -71,7 +76,15 @@ pub enum LintFormat {
 /// One linted service (or the one database of `--schema`).
 struct Linted {
     name: String,
-    result: Result<Report, Error>,
+    result: Outcome,
+}
+
+/// How linting one service ended.
+enum Outcome {
+    Report(Report),
+    /// Not linted: its files need an extension its server does not offer (the reason).
+    Skipped(String),
+    Failed(Error),
 }
 
 pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
@@ -85,7 +98,7 @@ pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
         config: args.config.clone(),
         jobs: args.jobs,
         environment: args.environment.clone(),
-        skip_unavailable_extensions: false,
+        skip_unavailable_extensions: args.skip_unavailable_extensions,
         seeds: None,
         dev: DevArgs {
             dev_url: args.dev.dev_url.clone(),
@@ -94,16 +107,17 @@ pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
         },
     };
     let resolved = fleet::jobs(&target)?;
+    let skip = args.skip_unavailable_extensions;
     let tasks = resolved.into_iter().map(|r| async move {
         match r {
             Err(entry) => Linted {
                 name: entry.name,
-                result: Err(entry.result.err().unwrap_or_else(|| Error::Usage {
+                result: Outcome::Failed(entry.result.err().unwrap_or_else(|| Error::Usage {
                     message: "the service could not be resolved".into(),
                     help: "check its entry in schemadiff.yaml".into(),
                 })),
             },
-            Ok(job) => lint_job(job).await,
+            Ok(job) => lint_job(job, skip).await,
         }
     });
     let mut done: Vec<Linted> = stream::iter(tasks)
@@ -119,14 +133,28 @@ pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
     Ok(exit(&done, args.strict))
 }
 
-async fn lint_job(job: Job) -> Linted {
+/// Lint one service; with `skip`, a service whose files create an extension its server
+/// does not offer is skipped, as `plan` and `apply` skip it.
+async fn lint_job(job: Job, skip: bool) -> Linted {
     let name = job.service.name.clone();
     let result = async {
         let settings = settings(&job.service.lint)?;
-        lint_desired(&job.desired, Some(&job.target), &settings).await
+        if let Some(missing) = fleet::extensions::unavailable(&job.target, &job.desired).await? {
+            return if skip {
+                Ok(Outcome::Skipped(missing.summary()))
+            } else {
+                Err(missing.into_error())
+            };
+        }
+        Ok(Outcome::Report(
+            lint_desired(&job.desired, Some(&job.target), &settings).await?,
+        ))
     }
     .await;
-    Linted { name, result }
+    Linted {
+        name,
+        result: result.unwrap_or_else(Outcome::Failed),
+    }
 }
 
 async fn single(args: &LintArgs, out: &mut Output) -> Result<Exit, Error> {
@@ -161,7 +189,7 @@ async fn single(args: &LintArgs, out: &mut Output) -> Result<Exit, Error> {
     out.product(&text);
     let done = [Linted {
         name: String::new(),
-        result: Ok(report),
+        result: Outcome::Report(report),
     }];
     Ok(exit(&done, args.strict))
 }
@@ -188,8 +216,9 @@ async fn lint_desired(
 /// 1 when a service failed or has an error (with `strict`, a warning too), else 0.
 fn exit(done: &[Linted], strict: bool) -> Exit {
     let failing = done.iter().any(|d| match &d.result {
-        Err(_) => true,
-        Ok(r) => r.errors() > 0 || (strict && r.warnings() > 0),
+        Outcome::Failed(_) => true,
+        Outcome::Skipped(_) => false,
+        Outcome::Report(r) => r.errors() > 0 || (strict && r.warnings() > 0),
     });
     if failing {
         Exit::Failed
@@ -212,23 +241,46 @@ fn notice(summary: &str) -> String {
     )
 }
 
-fn totals(done: &[Linted]) -> (usize, usize, usize, usize) {
-    let ok = || done.iter().filter_map(|d| d.result.as_ref().ok());
-    (
-        ok().map(Report::errors).sum(),
-        ok().map(Report::warnings).sum(),
-        ok().map(|r| r.suppressed).sum(),
-        done.iter().filter(|d| d.result.is_err()).count(),
-    )
+/// Errors, warnings, suppressed violations, failed and skipped services.
+struct Totals {
+    errors: usize,
+    warnings: usize,
+    suppressed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+fn totals(done: &[Linted]) -> Totals {
+    let reports = || {
+        done.iter().filter_map(|d| match &d.result {
+            Outcome::Report(r) => Some(r),
+            _ => None,
+        })
+    };
+    let count = |f: fn(&Outcome) -> bool| done.iter().filter(|d| f(&d.result)).count();
+    Totals {
+        errors: reports().map(Report::errors).sum(),
+        warnings: reports().map(Report::warnings).sum(),
+        suppressed: reports().map(|r| r.suppressed).sum(),
+        failed: count(|o| matches!(o, Outcome::Failed(_))),
+        skipped: count(|o| matches!(o, Outcome::Skipped(_))),
+    }
 }
 
 fn fleet_summary(done: &[Linted]) -> String {
-    let (errors, warnings, suppressed, failed) = totals(done);
+    let t = totals(done);
+    let skipped = if t.skipped > 0 {
+        format!(", {} skipped", t.skipped)
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {}, {}, {suppressed} suppressed, {failed} failed",
+        "{}: {}, {}, {} suppressed, {} failed{skipped}",
         lint::plural(done.len(), "service"),
-        lint::plural(errors, "error"),
-        lint::plural(warnings, "warning"),
+        lint::plural(t.errors, "error"),
+        lint::plural(t.warnings, "warning"),
+        t.suppressed,
+        t.failed,
     )
 }
 
@@ -237,8 +289,9 @@ fn fleet_human(done: &[Linted]) -> String {
     for d in done {
         s.push_str(&format!("== {} ==\n", d.name));
         match &d.result {
-            Ok(r) => s.push_str(&lint::human(r)),
-            Err(e) => s.push_str(&format!("error: {}", fleet::diagnostic_text(e))),
+            Outcome::Report(r) => s.push_str(&lint::human(r)),
+            Outcome::Skipped(why) => s.push_str(&format!("skipped: {why}\n")),
+            Outcome::Failed(e) => s.push_str(&format!("error: {}", fleet::diagnostic_text(e))),
         }
         s.push('\n');
     }
@@ -251,7 +304,7 @@ fn fleet_json(done: &[Linted]) -> Value {
     let services: Vec<Value> = done
         .iter()
         .map(|d| match &d.result {
-            Ok(r) => {
+            Outcome::Report(r) => {
                 let mut v = lint::json(r);
                 v["service"] = json!(d.name);
                 v["status"] = json!(if r.violations.is_empty() {
@@ -261,22 +314,28 @@ fn fleet_json(done: &[Linted]) -> Value {
                 });
                 v
             }
-            Err(e) => json!({
+            Outcome::Skipped(why) => json!({
+                "service": d.name,
+                "status": "skipped",
+                "skipped": why,
+            }),
+            Outcome::Failed(e) => json!({
                 "service": d.name,
                 "status": "error",
                 "error": fleet::error_json(e),
             }),
         })
         .collect();
-    let (errors, warnings, suppressed, failed) = totals(done);
+    let t = totals(done);
     json!({
         "services": services,
         "summary": {
             "services": done.len(),
-            "errors": errors,
-            "warnings": warnings,
-            "suppressed": suppressed,
-            "failed": failed,
+            "errors": t.errors,
+            "warnings": t.warnings,
+            "suppressed": t.suppressed,
+            "failed": t.failed,
+            "skipped": t.skipped,
         },
     })
 }
@@ -285,8 +344,13 @@ fn fleet_github(done: &[Linted]) -> String {
     let mut s = String::new();
     for d in done {
         match &d.result {
-            Ok(r) => s.push_str(&lint::github(r, Some(&d.name))),
-            Err(e) => s.push_str(&format!(
+            Outcome::Report(r) => s.push_str(&lint::github(r, Some(&d.name))),
+            Outcome::Skipped(why) => s.push_str(&format!(
+                "::notice title={}::{}\n",
+                escape_property(&format!("schemadiff lint: {} skipped", d.name)),
+                escape_data(why)
+            )),
+            Outcome::Failed(e) => s.push_str(&format!(
                 "::error title={}::{}\n",
                 escape_property(&format!("schemadiff lint: {} failed", d.name)),
                 escape_data(&fleet::diagnostic_text(e))

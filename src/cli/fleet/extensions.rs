@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 /// The first extension a service's desired files create that its dev server lacks.
 #[derive(Debug, Clone)]
-pub(super) struct Unavailable {
+pub(in crate::cli) struct Unavailable {
     pub extension: String,
     /// `path:line` of the `CREATE EXTENSION` statement.
     pub at: String,
@@ -57,7 +57,7 @@ struct Offered {
 /// server of `desired` (the target's own server by default) does not offer; `None` when
 /// every one is there. The files are split and classified here; a file that does not split
 /// fails as loading it would.
-pub(super) async fn unavailable(
+pub(in crate::cli) async fn unavailable(
     target: &ConnTarget,
     desired: &Desired,
 ) -> Result<Option<Unavailable>, Error> {
