@@ -150,6 +150,31 @@ fn adoption(h: &Harness) -> Result<(), Failed> {
         "--force replaces the earlier dump",
         &r,
     )?;
+    let r = run(&["dump", "shop", "audit", "--force", "--format", "yaml"]);
+    check(
+        r.code == 0 && r.stdout.contains("2 services: 2 dumped, 0 failed"),
+        "--format yaml over the fleet's earlier SQL dumps",
+        &r,
+    )?;
+    let shop: Vec<String> = read_tree(&dir.join("schema/shop"))
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let want_shop = [
+        "public/tables/customers.yaml",
+        "public/tables/orders.sql",
+        "public/tables/orders.yaml",
+        "public/types/order_state.yaml",
+    ];
+    if shop != want_shop {
+        return Err(format!("YAML dump of shop: {shop:?}, want {want_shop:?}").into());
+    }
+    let r = run(&["plan", "shop", "audit", "--detailed-exitcode"]);
+    check(
+        r.code == 0,
+        "the fleet's plan of the YAML dumps is empty",
+        &r,
+    )?;
     let r = run(&["dump", "nosuch"]);
     check(
         r.code == 1 && r.stderr.contains("nosuch"),

@@ -26,7 +26,7 @@ pub fn files(catalog: &Catalog) -> Result<(Vec<DumpFile>, Plan), Error> {
     let relations = Relations::new(catalog);
     let mut skip: BTreeSet<YamlObject> = BTreeSet::new();
     loop {
-        let yaml = catalog_to_yaml_objects(catalog, &skip);
+        let yaml = catalog_to_yaml_objects(catalog, &base, &skip);
         let said = plan::build(&base, &loaded(&base, &yaml.said), &PlanOptions::default())?;
         let mut pending: BTreeMap<(&ObjectId, Action, &str), usize> = BTreeMap::new();
         for s in said.steps.iter().filter(|s| s.action != Action::Drop) {
@@ -63,7 +63,7 @@ pub fn files(catalog: &Catalog) -> Result<(Vec<DumpFile>, Plan), Error> {
             None => skip.extend(yaml.files.into_keys()),
         }
         if skip.len() == before {
-            let all = catalog_to_yaml_objects(catalog, &BTreeSet::new());
+            let all = catalog_to_yaml_objects(catalog, &base, &BTreeSet::new());
             skip.extend(all.files.into_keys());
         }
     }

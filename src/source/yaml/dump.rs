@@ -61,15 +61,16 @@ pub struct YamlObjects {
 /// Write `catalog` as YAML definitions, one file per schema with its enums and tables and
 /// one for the extensions; see the module documentation for what stays out.
 pub fn catalog_to_yaml(catalog: &Catalog) -> YamlDump {
-    let (objects, rest, _) = objects(catalog, &BTreeSet::new());
+    let (objects, rest, _) = objects(catalog, &Catalog::default(), &BTreeSet::new());
     let mut files: Vec<(String, String)> = Vec::new();
     let mut by_schema: BTreeMap<Ident, Definitions> = BTreeMap::new();
     for (object, defs) in objects {
         match object {
             YamlObject::Extensions => files.push(("extensions.yaml".into(), write(&defs))),
             YamlObject::Schemas => {
-                for (schema, def) in catalog.schemas.keys().zip(defs.schemas.0) {
-                    file_of(&mut by_schema, schema).schemas.0.push(def);
+                for def in defs.schemas.0 {
+                    let schema = Ident::new(def.0.value.clone());
+                    file_of(&mut by_schema, &schema).schemas.0.push(def);
                 }
             }
             YamlObject::Enum(name) => file_of(&mut by_schema, &name.schema)
@@ -103,9 +104,14 @@ fn file_of<'a>(
 }
 
 /// Write `catalog` as YAML definitions one object at a time, leaving the objects of `skip`
-/// to the rest; see the module documentation for what stays out.
-pub fn catalog_to_yaml_objects(catalog: &Catalog, skip: &BTreeSet<YamlObject>) -> YamlObjects {
-    let (objects, rest, said) = objects(catalog, skip);
+/// to the rest; see the module documentation for what stays out. A schema that `fresh` (a
+/// new database) holds with the same comment is not written.
+pub fn catalog_to_yaml_objects(
+    catalog: &Catalog,
+    fresh: &Catalog,
+    skip: &BTreeSet<YamlObject>,
+) -> YamlObjects {
+    let (objects, rest, said) = objects(catalog, fresh, skip);
     let files = objects
         .into_iter()
         .map(|(object, defs)| {
@@ -120,6 +126,7 @@ pub fn catalog_to_yaml_objects(catalog: &Catalog, skip: &BTreeSet<YamlObject>) -
 /// of [`YamlObject`]; the rest of the catalog; and what the definitions say as a catalog.
 fn objects(
     catalog: &Catalog,
+    fresh: &Catalog,
     skip: &BTreeSet<YamlObject>,
 ) -> (Vec<(YamlObject, Definitions)>, Catalog, Catalog) {
     let mut rest = catalog.clone();
@@ -150,17 +157,23 @@ fn objects(
         rest.extensions.clear();
         out.push((YamlObject::Extensions, defs));
     }
-    if !catalog.schemas.is_empty() && !skip.contains(&YamlObject::Schemas) {
+    let new: Vec<_> = catalog
+        .schemas
+        .iter()
+        .filter(|(name, s)| fresh.schemas.get(*name) != Some(*s))
+        .collect();
+    if !new.is_empty() && !skip.contains(&YamlObject::Schemas) {
         let mut defs = Definitions::default();
-        for (schema, s) in &catalog.schemas {
+        for (schema, s) in new {
             defs.schemas.0.push((
                 sp(schema.as_str()),
                 Spanned::new(SchemaDef {
                     comment: s.comment.as_deref().map(sp),
                 }),
             ));
+            rest.schemas.remove(schema);
+            said.schemas.insert(schema.clone(), s.clone());
         }
-        said.schemas = std::mem::take(&mut rest.schemas);
         out.push((YamlObject::Schemas, defs));
     }
     let in_schema = |name: &QualName| Definitions {
