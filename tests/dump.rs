@@ -105,6 +105,11 @@ pub fn read_tree(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// The relative paths of the files under `dir`, sorted.
+pub fn paths(dir: &Path) -> Vec<String> {
+    read_tree(dir).into_iter().map(|(p, _)| p).collect()
+}
+
 /// How the source database of a round trip is built.
 #[derive(Clone)]
 enum Source {

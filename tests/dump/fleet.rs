@@ -1,6 +1,6 @@
 //! `dump [SERVICE...]` over schemadiff.yaml: the adoption path.
 
-use super::{check, read_tree, schemadiff_in};
+use super::{check, paths, read_tree, schemadiff_in};
 use libtest_mimic::{Failed, Trial};
 use std::sync::Arc;
 use support::Harness;
@@ -99,14 +99,8 @@ fn adoption(h: &Harness) -> Result<(), Failed> {
         "the password is never printed",
         &r,
     )?;
-    let shop: Vec<String> = read_tree(&dir.join("schema/shop"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
-    let audit: Vec<String> = read_tree(&dir.join("schema/audit"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let shop: Vec<String> = paths(&dir.join("schema/shop"));
+    let audit: Vec<String> = paths(&dir.join("schema/audit"));
     let want_shop = [
         "public/tables/customers.sql",
         "public/tables/orders.sql",
@@ -156,10 +150,7 @@ fn adoption(h: &Harness) -> Result<(), Failed> {
         "--format yaml over the fleet's earlier SQL dumps",
         &r,
     )?;
-    let shop: Vec<String> = read_tree(&dir.join("schema/shop"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let shop: Vec<String> = paths(&dir.join("schema/shop"));
     let want_shop = [
         "public/tables/customers.yaml",
         "public/tables/orders.sql",

@@ -3,7 +3,8 @@
 //! policies, row security), nothing of the SQL dump is lost, and `--force` knows the YAML
 //! files a dump wrote.
 
-use super::{check, examples, read_tree, round_trip, schemadiff, Format, Source};
+use super::layout::{load, statements};
+use super::{check, examples, paths, read_tree, round_trip, schemadiff, Format, Source};
 use libtest_mimic::{Failed, Trial};
 use std::sync::Arc;
 use support::Harness;
@@ -52,33 +53,12 @@ GRANT USAGE ON SCHEMA shop TO yaml_reader;
 GRANT USAGE ON TYPE shop.state TO yaml_reader;
 ";
 
-fn load(h: &Harness, dbname: &str, sql: &str) -> Result<(), Failed> {
-    let rt = support::runtime();
-    let target = h.cluster.target(dbname);
-    rt.block_on(async {
-        let client = target.connect().await.map_err(|e| e.to_string())?;
-        client
-            .batch_execute(sql)
-            .await
-            .map_err(|e| schemadiff::conn::describe_error(&e))
-    })?;
-    Ok(())
-}
-
 /// The statements of the `.sql` files of a dump (header lines left out).
 fn sql_statements(files: &[(String, String)]) -> Vec<String> {
     let mut out: Vec<String> = files
         .iter()
         .filter(|(p, _)| p.ends_with(".sql"))
-        .flat_map(|(_, text)| {
-            text.split_once('\n')
-                .map(|(_, rest)| rest)
-                .unwrap_or("")
-                .split(";\n\n")
-                .map(|s| s.trim().trim_end_matches(';').to_string())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|(_, text)| statements(text))
         .collect();
     out.sort();
     out
@@ -330,13 +310,12 @@ fn force(h: &Harness) -> Result<(), Failed> {
     check(r.code == 0, "dump --format yaml", &r)?;
     check(
         r.stderr.contains("2 files: 2 tables"),
-        "the summary counts each table once",
+        "a summary line on stderr",
         &r,
     )?;
-    let first = read_tree(&out);
-    let paths: Vec<&str> = first.iter().map(|(p, _)| p.as_str()).collect();
-    if paths != ["public/tables/t1.yaml", "public/tables/t2.yaml"] {
-        return Err(format!("files {paths:?}").into());
+    let first = paths(&out);
+    if first != ["public/tables/t1.yaml", "public/tables/t2.yaml"] {
+        return Err(format!("files {first:?}").into());
     }
     std::fs::write(out.join("notes.yaml"), "tables: {}\n")?;
     let r = dump(&["--format", "yaml", "--force"]);
@@ -350,13 +329,13 @@ fn force(h: &Harness) -> Result<(), Failed> {
     load(h, &db.dbname(), "DROP TABLE t2;")?;
     let r = dump(&["--format", "yaml", "--force"]);
     check(r.code == 0, "--force over an earlier YAML dump", &r)?;
-    let after: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
+    let after: Vec<String> = paths(&out);
     if after != ["README.md", "public/tables/t1.yaml"] {
         return Err(format!("after --force: {after:?}").into());
     }
     let r = dump(&["--force"]);
     check(r.code == 0, "--force --format sql over a YAML dump", &r)?;
-    let after: Vec<String> = read_tree(&out).into_iter().map(|(p, _)| p).collect();
+    let after: Vec<String> = paths(&out);
     if after != ["README.md", "public/tables/t1.sql"] {
         return Err(format!("the SQL dump replaces the YAML one: {after:?}").into());
     }
