@@ -575,9 +575,10 @@ fn index(i: &Index) -> Option<IndexDef> {
     }
     let mut where_ = None;
     if let Some(r) = rest.strip_prefix("WHERE ") {
-        let (inner, r) = group(r)?;
-        where_ = Some(sp(inner));
-        rest = r.trim_start();
+        // the predicate ends the definition; a lone column or call is printed bare
+        let r = r.trim();
+        where_ = Some(sp(unwrap_parens(r).unwrap_or(r)));
+        rest = "";
     }
     if !rest.is_empty() || !i.valid {
         return None;
