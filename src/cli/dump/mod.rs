@@ -70,8 +70,8 @@ pub struct DumpArgs {
 pub enum Format {
     /// One `.sql` file per object.
     Sql,
-    /// One `.yaml` file per table, enum, and for the schemas and the extensions, each
-    /// beside a `.sql` file holding what YAML cannot say.
+    /// A `.yaml` file per table and enum, one for the schemas and one for the extensions,
+    /// each beside the `.sql` file of what YAML cannot say about the object (when any).
     Yaml,
 }
 
