@@ -435,47 +435,50 @@ pub(super) fn owner_of(id: &ObjectId, cat: &Catalog, rel: &Relations) -> Owner {
     }
 }
 
+/// A schema with an extension, an enum, a standalone and an owned sequence, three tables
+/// (two whose names differ only by letter case), a foreign key and an index.
+#[cfg(test)]
+pub(super) fn sample_catalog() -> Catalog {
+    use crate::catalog::builder::{column_id, sequence_id, CatalogBuilder};
+    CatalogBuilder::new()
+        .schema("public")
+        .schema("app")
+        .extension("pgcrypto", "public", "1.3")
+        .enum_type("app.mood", &["sad", "ok"])
+        .sequence("app.tickets", |s| s.comment("standalone"))
+        .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
+        .table("app.orders", |t| {
+            t.column("id", "integer")
+                .not_null()
+                .default("nextval('app.orders_id_seq'::regclass)")
+                .column("mood", "app.mood")
+                .primary_key("orders_pkey", &["id"])
+                .comment("what was bought")
+        })
+        .table("app.\"Users\"", |t| t.column("id", "integer"))
+        .table("app.users", |t| {
+            t.column("id", "integer")
+                .foreign_key("users_id_fkey", &["id"], "app.orders", &["id"])
+        })
+        .index(
+            "app.orders_mood_idx",
+            "app.orders",
+            "CREATE INDEX ON app.orders USING btree (mood)",
+        )
+        .depends(
+            column_id("app.orders", "id"),
+            sequence_id("app.orders_id_seq"),
+        )
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::builder::{column_id, sequence_id, CatalogBuilder};
 
     #[test]
     fn statements_go_to_the_file_of_the_object_that_owns_them() {
-        let cat = CatalogBuilder::new()
-            .schema("public")
-            .schema("app")
-            .extension("pgcrypto", "public", "1.3")
-            .enum_type("app.mood", &["sad", "ok"])
-            .sequence("app.tickets", |s| s.comment("standalone"))
-            .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
-            .table("app.orders", |t| {
-                t.column("id", "integer")
-                    .not_null()
-                    .default("nextval('app.orders_id_seq'::regclass)")
-                    .column("mood", "app.mood")
-                    .primary_key("orders_pkey", &["id"])
-                    .comment("what was bought")
-            })
-            .table("app.\"Users\"", |t| t.column("id", "integer"))
-            .table("app.users", |t| {
-                t.column("id", "integer").foreign_key(
-                    "users_id_fkey",
-                    &["id"],
-                    "app.orders",
-                    &["id"],
-                )
-            })
-            .index(
-                "app.orders_mood_idx",
-                "app.orders",
-                "CREATE INDEX ON app.orders USING btree (mood)",
-            )
-            .depends(
-                column_id("app.orders", "id"),
-                sequence_id("app.orders_id_seq"),
-            )
-            .build();
+        let cat = sample_catalog();
         let (files, _) = files(&cat).expect("plan");
         let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
         assert_eq!(

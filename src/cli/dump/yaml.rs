@@ -125,7 +125,7 @@ fn yaml_object(owner: Owner) -> Option<YamlObject> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::builder::{column_id, qn, sequence_id, table_id, CatalogBuilder};
+    use crate::catalog::builder::{qn, table_id};
     use layout::Body;
 
     fn step(object: ObjectId, action: Action, sql: &str) -> Step {
@@ -192,40 +192,7 @@ mod tests {
 
     #[test]
     fn tables_and_enums_are_yaml_and_their_sequences_stay_sql() {
-        let cat = CatalogBuilder::new()
-            .schema("public")
-            .schema("app")
-            .extension("pgcrypto", "public", "1.3")
-            .enum_type("app.mood", &["sad", "ok"])
-            .sequence("app.tickets", |s| s.comment("standalone"))
-            .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
-            .table("app.orders", |t| {
-                t.column("id", "integer")
-                    .not_null()
-                    .default("nextval('app.orders_id_seq'::regclass)")
-                    .column("mood", "app.mood")
-                    .primary_key("orders_pkey", &["id"])
-                    .comment("what was bought")
-            })
-            .table("app.\"Users\"", |t| t.column("id", "integer"))
-            .table("app.users", |t| {
-                t.column("id", "integer").foreign_key(
-                    "users_id_fkey",
-                    &["id"],
-                    "app.orders",
-                    &["id"],
-                )
-            })
-            .index(
-                "app.orders_mood_idx",
-                "app.orders",
-                "CREATE INDEX ON app.orders USING btree (mood)",
-            )
-            .depends(
-                column_id("app.orders", "id"),
-                sequence_id("app.orders_id_seq"),
-            )
-            .build();
+        let cat = layout::sample_catalog();
         let (files, _) = files(&cat).expect("plan");
         let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
         assert_eq!(
