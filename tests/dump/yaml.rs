@@ -46,8 +46,11 @@ CREATE FUNCTION shop.touch() RETURNS trigger LANGUAGE plpgsql
 CREATE TRIGGER orders_touch BEFORE UPDATE ON shop.orders
     FOR EACH ROW EXECUTE FUNCTION shop.touch();
 ALTER TABLE shop.orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE shop.orders FORCE ROW LEVEL SECURITY;
+COMMENT ON COLUMN shop.orders.state IS 'where it is';
 CREATE POLICY own_orders ON shop.orders USING (owner_name = current_user);
 GRANT SELECT, INSERT ON shop.orders TO yaml_reader;
+GRANT UPDATE (state) ON shop.orders TO yaml_reader;
 GRANT USAGE ON SEQUENCE shop.orders_id_seq TO yaml_reader;
 GRANT USAGE ON SCHEMA shop TO yaml_reader;
 GRANT USAGE ON TYPE shop.state TO yaml_reader;
@@ -161,6 +164,7 @@ fn keeps_the_rest(h: &Harness) -> Result<(), Failed> {
         "\n    columns:\n      id:\n        type: integer\n",
         "default: nextval('shop.orders_id_seq'::regclass)",
         "comment: what was bought",
+        "comment: where it is",
         "name: orders_state_idx",
     ] {
         if !table.contains(want) {
@@ -176,6 +180,8 @@ fn keeps_the_rest(h: &Harness) -> Result<(), Failed> {
         "CREATE TRIGGER orders_touch BEFORE UPDATE ON shop.orders",
         "CREATE POLICY own_orders ON shop.orders",
         "ALTER TABLE shop.orders ENABLE ROW LEVEL SECURITY;",
+        "ALTER TABLE shop.orders FORCE ROW LEVEL SECURITY;",
+        "GRANT UPDATE (state) ON TABLE shop.orders TO yaml_reader;",
     ] {
         if !rest.contains(want) {
             return Err(format!("orders.sql lacks `{want}`:\n{rest}").into());

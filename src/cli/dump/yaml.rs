@@ -1,7 +1,7 @@
 //! `dump --format yaml`: what the YAML definitions format can say is written as YAML, one
 //! file per object beside the SQL file of the same object, which keeps the statements the
-//! format cannot say (owners, grants, owned sequences, triggers, policies, row security,
-//! extension comments).
+//! format cannot say (grants, owned sequences, triggers, policies, row security, extension
+//! comments).
 //!
 //! Which statements the YAML says is decided by planning, not by reading SQL: the dump's
 //! plan builds the whole catalog from an empty database, and a second plan builds only
