@@ -9,13 +9,16 @@
 //!   against the dump are both empty, `pg_dump --schema-only` of A and B are equal once
 //!   normalized, and dumping B writes the same files, byte for byte, as dumping A.
 //!   TimescaleDB schemas and fixtures are SKIPPED (and say so) where the extension is not
-//!   installed.
+//!   installed. `round_trip::yaml::*` does the same with `dump --format yaml`.
 //! - `layout::*`: the files of a dump are the documented layout (README "Adopting an
 //!   existing database"), and `--force` replaces only what a dump wrote.
 //! - `fleet::*`: `dump [SERVICE...]` over schemadiff.yaml leaves out the bookkeeping tables of
 //!   Flyway, Prisma and Alembic and the service's ignore globs, reports one line per service
 //!   (a broken one next to the others), never prints a password, and the fleet's plan of the
-//!   dumped folders is empty.
+//!   dumped folders is empty, also once they are dumped again as YAML.
+//! - `yaml::*`: `dump --format yaml` writes the tables as YAML (every table of AUSTA
+//!   care_journey), keeps grants, owned sequences, triggers, policies and row security in
+//!   the SQL beside them, loses no statement of the SQL dump, and `--force` knows its files.
 
 mod support;
 
@@ -23,6 +26,8 @@ mod support;
 mod fleet;
 #[path = "dump/layout.rs"]
 mod layout;
+#[path = "dump/yaml.rs"]
+mod yaml;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -100,7 +105,13 @@ pub fn read_tree(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// The relative paths of the files under `dir`, sorted.
+pub fn paths(dir: &Path) -> Vec<String> {
+    read_tree(dir).into_iter().map(|(p, _)| p).collect()
+}
+
 /// How the source database of a round trip is built.
+#[derive(Clone)]
 enum Source {
     /// `schemadiff apply` of a desired-schema folder, managing these schemas (all when
     /// empty): an example service.
@@ -259,12 +270,30 @@ fn unnamed_not_null(text: &str) -> String {
         .join("\n")
 }
 
-/// Build A from `source`, dump it to files, apply the files to an empty B, and judge.
-fn round_trip(h: &Harness, label: &str, source: &Source) -> Result<(), Failed> {
+/// How a round trip dumps: `dump --format sql` or `--format yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Sql,
+    Yaml,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Sql => "sql",
+            Format::Yaml => "yaml",
+        }
+    }
+}
+
+/// Build A from `source`, dump it to files in `format`, apply the files to an empty B, and
+/// judge.
+fn round_trip(h: &Harness, label: &str, source: &Source, format: Format) -> Result<(), Failed> {
     let rt = support::runtime();
+    let label = format!("{label}_{}", format.name());
     let a = rt.block_on(h.fresh_db(&format!("{label}_a")));
     let b = rt.block_on(h.fresh_db(&format!("{label}_b")));
-    let result = round_trip_on(h, &rt, &a.dbname(), &b.dbname(), source);
+    let result = round_trip_on(h, &rt, &a.dbname(), &b.dbname(), source, format);
     rt.block_on(async {
         h.drop_db(&a).await;
         h.drop_db(&b).await;
@@ -278,6 +307,7 @@ fn round_trip_on(
     a: &str,
     b: &str,
     source: &Source,
+    format: Format,
 ) -> Result<(), Failed> {
     let (url_a, url_b) = (h.cluster.url(a), h.cluster.url(b));
     let scope: &[String] = match source {
@@ -345,7 +375,17 @@ fn round_trip_on(
     let dump_a = tmp.path().join("a");
     let dump_b = tmp.path().join("b");
     let dir_a = dump_a.display().to_string();
-    let r = schemadiff(&["dump", "--url", &url_a, "--out", &dir_a]);
+    let dump_args = |url: &str, out: &Path| -> Vec<String> {
+        let mut v: Vec<String> = ["dump", "--url", url, "--out"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.push(out.display().to_string());
+        v.extend(["--format".into(), format.name().into()]);
+        v
+    };
+    let args = dump_args(&url_a, &dump_a);
+    let r = schemadiff(&args.iter().map(String::as_str).collect::<Vec<_>>());
     check(r.code == 0, "dump of the source database", &r)?;
     check(
         !r.stderr.contains("not model"),
@@ -387,13 +427,8 @@ fn round_trip_on(
         )
         .into());
     }
-    let r = schemadiff(&[
-        "dump",
-        "--url",
-        &url_b,
-        "--out",
-        &dump_b.display().to_string(),
-    ]);
+    let args = dump_args(&url_b, &dump_b);
+    let r = schemadiff(&args.iter().map(String::as_str).collect::<Vec<_>>());
     check(r.code == 0, "dump of the copy", &r)?;
     let (files_a, files_b) = (read_tree(&dump_a), read_tree(&dump_b));
     if files_a != files_b {
@@ -412,6 +447,45 @@ fn round_trip_on(
     Ok(())
 }
 
+/// The fixtures whose round trip also runs through `dump --format yaml` by default: a spread
+/// over what the YAML format says (keys, checks, exclusions, indexes, comments, enums,
+/// identity, generated columns, quoting, schemas, hypertables) and what stays in SQL beside
+/// it (grants, policies, triggers, owned sequences, partitions and views over YAML tables).
+/// The others' YAML round trips are ignored trials (`-- --include-ignored` runs them): the
+/// whole YAML variant would double the suite's time.
+const YAML_FIXTURES: &[&str] = &[
+    "comments/on-everything",
+    "constraints/foreign-key-cycle",
+    "constraints/in-list-on-varchar",
+    "constraints/rename-change-validate",
+    "constraints/unique-exclude-nulls",
+    "constraints/unnamed-matched-by-definition",
+    "indexes/kinds",
+    "indexes/rename-and-unnamed",
+    "online/enum-label-in-use",
+    "partitions/referenced-by-foreign-key",
+    "policies/insurance-rls",
+    "privileges/recreated-type",
+    "privileges/service-roles",
+    "quoting/mixed-case-and-keywords",
+    "renames/everything",
+    "renames/serial-sequences",
+    "routines/updated-at-shared",
+    "schemas/multi-schema-and-extensions",
+    "sequences/serial-and-standalone",
+    "tables/columns-add-drop-alter",
+    "tables/create-and-drop",
+    "tables/generated-and-collation",
+    "tables/identity-options",
+    "tables/unlogged-and-storage",
+    "timescale/dimension_settings",
+    "timescale/from_empty",
+    "timescale/noise_and_hierarchy",
+    "triggers/constraint-disabled-transition",
+    "types/enum-add-values",
+    "views/leaderboard",
+];
+
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start_timescale());
@@ -429,45 +503,71 @@ fn main() {
         })
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
+    // (trial name after `round_trip::`, database label, the source; None: not for this
+    // cluster, and whether that is for want of TimescaleDB)
+    let mut cases: Vec<(String, String, Option<Source>, bool)> = Vec::new();
     for ex in examples {
-        let trial_name = format!("round_trip::schema::{}", ex.name);
-        if ex.timescale && !timescale {
-            skipped.push(trial_name.clone());
-            trials.push(Trial::test(trial_name, || Ok(())).with_ignored_flag(true));
-            continue;
-        }
-        let h = harness.clone();
+        let name = format!("schema::{}", ex.name);
         let label = ex.name.replace('/', "_");
-        trials.push(Trial::test(trial_name, move || {
-            round_trip(&h, &label, &Source::Schema(ex.dir, ex.schemas))
-        }));
+        if ex.timescale && !timescale {
+            cases.push((name, label, None, true));
+        } else {
+            cases.push((name, label, Some(Source::Schema(ex.dir, ex.schemas)), false));
+        }
     }
     let every_kind = include_str!("dump/every_kind.sql").to_string();
-    {
-        let h = harness.clone();
-        trials.push(Trial::test("round_trip::every_kind", move || {
-            round_trip(&h, "every_kind", &Source::Sql(every_kind))
-        }));
-    }
+    cases.push((
+        "every_kind".into(),
+        "every_kind".into(),
+        Some(Source::Sql(every_kind)),
+        false,
+    ));
     for (name, sql, needs_tsdb, versions) in fixture_cases() {
-        let trial_name = format!("round_trip::fixture::{name}");
         let wrong_version = versions.min_pg.is_some_and(|v| harness.server_version < v)
             || versions.max_pg.is_some_and(|v| harness.server_version > v);
-        if (needs_tsdb && !timescale) || wrong_version {
-            if needs_tsdb && !timescale {
-                skipped.push(trial_name.clone());
-            }
-            trials.push(Trial::test(trial_name, || Ok(())).with_ignored_flag(true));
-            continue;
-        }
-        let h = harness.clone();
         let label = name.replace('/', "_");
-        trials.push(Trial::test(trial_name, move || {
-            round_trip(&h, &label, &Source::Sql(sql))
-        }));
+        let name = format!("fixture::{name}");
+        if (needs_tsdb && !timescale) || wrong_version {
+            cases.push((name, label, None, needs_tsdb && !timescale));
+        } else {
+            cases.push((name, label, Some(Source::Sql(sql)), false));
+        }
+    }
+    for f in YAML_FIXTURES {
+        let name = format!("fixture::{f}");
+        assert!(
+            cases.iter().any(|c| c.0 == name),
+            "YAML_FIXTURES names {f}, which is not a fixture"
+        );
+    }
+    for format in [Format::Sql, Format::Yaml] {
+        for (name, label, source, no_tsdb) in &cases {
+            let trial_name = match format {
+                Format::Sql => format!("round_trip::{name}"),
+                Format::Yaml => format!("round_trip::yaml::{name}"),
+            };
+            let Some(source) = source.clone() else {
+                if *no_tsdb {
+                    skipped.push(trial_name.clone());
+                }
+                trials.push(Trial::test(trial_name, || Ok(())).with_ignored_flag(true));
+                continue;
+            };
+            let h = harness.clone();
+            let label = label.clone();
+            let sampled = format == Format::Sql
+                || name
+                    .strip_prefix("fixture::")
+                    .is_none_or(|f| YAML_FIXTURES.contains(&f));
+            trials.push(
+                Trial::test(trial_name, move || round_trip(&h, &label, &source, format))
+                    .with_ignored_flag(!sampled),
+            );
+        }
     }
     trials.extend(layout::trials(&harness));
     trials.extend(fleet::trials(&harness));
+    trials.extend(yaml::trials(&harness));
     if skipped.is_empty() {
         println!(
             "timescaledb: RUNNING the TimescaleDB round trips (preloaded in the test cluster)"

@@ -43,7 +43,7 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Compare two sources (databases, files or directories).
     Diff(diff::DiffArgs),
-    /// Write a database's schema as SQL that schemadiff can use as desired state.
+    /// Write a database's schema as SQL or YAML that schemadiff can use as desired state.
     Dump(dump::DumpArgs),
     /// Check the desired schema against naming, key, index and risk conventions.
     Lint(lint::LintArgs),

@@ -1,6 +1,6 @@
 //! `dump [SERVICE...]` over schemadiff.yaml: the adoption path.
 
-use super::{check, read_tree, schemadiff_in};
+use super::{check, paths, read_tree, schemadiff_in};
 use libtest_mimic::{Failed, Trial};
 use std::sync::Arc;
 use support::Harness;
@@ -99,14 +99,8 @@ fn adoption(h: &Harness) -> Result<(), Failed> {
         "the password is never printed",
         &r,
     )?;
-    let shop: Vec<String> = read_tree(&dir.join("schema/shop"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
-    let audit: Vec<String> = read_tree(&dir.join("schema/audit"))
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    let shop: Vec<String> = paths(&dir.join("schema/shop"));
+    let audit: Vec<String> = paths(&dir.join("schema/audit"));
     let want_shop = [
         "public/tables/customers.sql",
         "public/tables/orders.sql",
@@ -148,6 +142,28 @@ fn adoption(h: &Harness) -> Result<(), Failed> {
     check(
         r.code == 0 && r.stdout.contains("1 services: 1 dumped, 0 failed"),
         "--force replaces the earlier dump",
+        &r,
+    )?;
+    let r = run(&["dump", "shop", "audit", "--force", "--format", "yaml"]);
+    check(
+        r.code == 0 && r.stdout.contains("2 services: 2 dumped, 0 failed"),
+        "--format yaml over the fleet's earlier SQL dumps",
+        &r,
+    )?;
+    let shop: Vec<String> = paths(&dir.join("schema/shop"));
+    let want_shop = [
+        "public/tables/customers.yaml",
+        "public/tables/orders.sql",
+        "public/tables/orders.yaml",
+        "public/types/order_state.yaml",
+    ];
+    if shop != want_shop {
+        return Err(format!("YAML dump of shop: {shop:?}, want {want_shop:?}").into());
+    }
+    let r = run(&["plan", "shop", "audit", "--detailed-exitcode"]);
+    check(
+        r.code == 0,
+        "the fleet's plan of the YAML dumps is empty",
         &r,
     )?;
     let r = run(&["dump", "nosuch"]);

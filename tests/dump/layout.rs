@@ -50,7 +50,8 @@ const EVERY_KIND_FILES: &[&str] = &[
     "zz_event_triggers.sql",
 ];
 
-fn load(h: &Harness, dbname: &str, sql: &str) -> Result<(), Failed> {
+/// Run `sql` (psql semantics) in database `dbname`.
+pub fn load(h: &Harness, dbname: &str, sql: &str) -> Result<(), Failed> {
     let rt = support::runtime();
     let target = h.cluster.target(dbname);
     rt.block_on(async {
@@ -65,7 +66,7 @@ fn load(h: &Harness, dbname: &str, sql: &str) -> Result<(), Failed> {
 
 /// The statements of a file: its text without the header line, split at blank lines
 /// between statements.
-fn statements(text: &str) -> Vec<String> {
+pub fn statements(text: &str) -> Vec<String> {
     text.split_once('\n')
         .map(|(_, rest)| rest)
         .unwrap_or("")

@@ -2,9 +2,9 @@
 //! with its managed schemas and ignore patterns applied (so the bookkeeping tables of
 //! Prisma, Flyway and Alembic stay out), at most `--jobs` at a time, one line per service.
 
-use super::layout::{self, DumpFile};
+use super::layout::DumpFile;
 use super::write::write_dir;
-use super::{summary, DumpArgs};
+use super::{summary, DumpArgs, Format};
 use crate::cli::{Exit, Output};
 use crate::config::{Config, Service};
 use crate::conn::ConnTarget;
@@ -54,11 +54,11 @@ pub(super) async fn run(args: &DumpArgs, out: &mut Output) -> Result<Exit, Error
         resolved.push((name, service));
     }
     let total = resolved.len();
-    let force = args.force;
+    let (force, format) = (args.force, args.format);
     let tasks = resolved.into_iter().map(|(name, service)| async move {
         let result = match service {
             Err(e) => Err(e),
-            Ok(service) => match tokio::spawn(dump_service(service, force)).await {
+            Ok(service) => match tokio::spawn(dump_service(service, force, format)).await {
                 Ok(r) => r,
                 Err(e) => Err(Error::Io {
                     what: "running the service".into(),
@@ -109,10 +109,10 @@ pub(super) async fn run(args: &DumpArgs, out: &mut Output) -> Result<Exit, Error
     })
 }
 
-async fn dump_service(service: Service, force: bool) -> Result<Dumped, Error> {
+async fn dump_service(service: Service, force: bool, format: Format) -> Result<Dumped, Error> {
     let target = ConnTarget::parse(&service.url)?;
     let catalog = workflow::live_catalog(&target, &service.scope).await?;
-    let (files, plan) = layout::files(&catalog)?;
+    let (files, plan) = format.files(&catalog)?;
     let dir = service.schema.clone();
     let at = dir.clone();
     let files = tokio::task::spawn_blocking(move || write_dir(&at, &files, force).map(|_| files))

@@ -39,9 +39,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// The first characters of every file a dump writes: `--force` removes only `.sql` files
-/// that start with them.
+/// The first characters of every SQL file a dump writes: `--force` removes only `.sql`
+/// files that start with them.
 pub const HEADER_MARK: &str = "-- schemadiff dump:";
+
+/// The first characters of every YAML file a dump writes (`dump --format yaml`): `--force`
+/// removes only `.yaml` files that start with them.
+pub const YAML_HEADER_MARK: &str = "# schemadiff dump:";
 
 /// The kinds of schema object that get a file of their own, in the order of the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -138,24 +142,38 @@ impl Taken {
     }
 }
 
+/// What one file of a dump holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// SQL statements without their semicolons, in plan order.
+    Sql(Vec<String>),
+    /// YAML definitions (docs/yaml-definitions.md).
+    Yaml(String),
+}
+
 /// One file of a dump.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DumpFile {
     /// Relative to the dump's folder.
     pub path: PathBuf,
     pub owner: Owner,
-    /// SQL statements without their semicolons, in plan order.
-    pub statements: Vec<String>,
+    pub body: Body,
 }
 
 impl DumpFile {
-    /// A header line, then each statement with its semicolon, separated by blank lines.
+    /// A header line, then each statement with its semicolon, separated by blank lines; or,
+    /// for YAML, a header comment line, then the definitions.
     pub fn text(&self) -> String {
-        let mut s = format!("{HEADER_MARK} {}\n", self.owner.header());
-        for stmt in &self.statements {
-            let _ = write!(s, "\n{stmt};\n");
+        match &self.body {
+            Body::Sql(statements) => {
+                let mut s = format!("{HEADER_MARK} {}\n", self.owner.header());
+                for stmt in statements {
+                    let _ = write!(s, "\n{stmt};\n");
+                }
+                s
+            }
+            Body::Yaml(text) => format!("{YAML_HEADER_MARK} {}\n{text}", self.owner.header()),
         }
-        s
     }
 }
 
@@ -172,7 +190,7 @@ pub fn create_plan(catalog: &Catalog) -> Result<Plan, Error> {
 /// comment and the privileges PUBLIC has on it (USAGE; CREATE too before PostgreSQL 15), so
 /// that a dump says only how the dumped database differs (`REVOKE CREATE ON SCHEMA public
 /// FROM PUBLIC` where it was hardened).
-fn fresh_database(catalog: &Catalog) -> Catalog {
+pub(super) fn fresh_database(catalog: &Catalog) -> Catalog {
     let mut base = Catalog {
         server_version: catalog.server_version,
         ..Catalog::default()
@@ -224,42 +242,80 @@ pub fn files(catalog: &Catalog) -> Result<(Vec<DumpFile>, Plan), Error> {
             .or_default()
             .push(step.sql.clone());
     }
+    Ok((arrange(grouped, BTreeMap::new()), plan))
+}
+
+/// The files of a dump, sorted by path: the SQL statements and the YAML definitions of
+/// each owner, an owner's `.yaml` and `.sql` files side by side under one name.
+pub(super) fn arrange(
+    sql: BTreeMap<Owner, Vec<String>>,
+    yaml: BTreeMap<Owner, String>,
+) -> Vec<DumpFile> {
+    let mut owners: BTreeMap<&Owner, (bool, bool)> = BTreeMap::new();
+    for o in sql.keys() {
+        owners.entry(o).or_default().0 = true;
+    }
+    for o in yaml.keys() {
+        owners.entry(o).or_default().1 = true;
+    }
     let mut taken = Taken::default();
     let root = PathBuf::new();
-    for owner in grouped.keys() {
+    for (owner, (has_sql, has_yaml)) in &owners {
         if let Some(stem) = owner.top_level() {
-            taken.claim(&root, stem, ".sql");
+            if *has_sql {
+                taken.claim(&root, stem, ".sql");
+            }
+            if *has_yaml {
+                taken.claim(&root, stem, ".yaml");
+            }
         }
     }
-    let mut schema_dirs: BTreeMap<Ident, PathBuf> = BTreeMap::new();
-    for owner in grouped.keys() {
+    let mut schema_dirs: BTreeMap<&Ident, PathBuf> = BTreeMap::new();
+    for owner in owners.keys() {
         if let Owner::Object(_, name) = owner {
             if !schema_dirs.contains_key(&name.schema) {
                 let dir = taken.claim(&root, &file_stem(name.schema.as_str()), "");
-                schema_dirs.insert(name.schema.clone(), PathBuf::from(dir));
+                schema_dirs.insert(&name.schema, PathBuf::from(dir));
             }
         }
     }
-    let mut files: Vec<DumpFile> = grouped
-        .into_iter()
-        .map(|(owner, statements)| {
-            let path = match &owner {
-                Owner::Object(kind, name) => {
-                    let dir = schema_dirs[&name.schema].join(kind.dir());
-                    let file = taken.claim(&dir, &file_stem(name.name.as_str()), ".sql");
-                    dir.join(file)
-                }
-                top => PathBuf::from(format!("{}.sql", top.top_level().unwrap_or("99_other"))),
-            };
-            DumpFile {
-                path,
-                owner,
-                statements,
+    let mut stems: BTreeMap<Owner, PathBuf> = BTreeMap::new();
+    for owner in owners.keys() {
+        let stem = match owner {
+            Owner::Object(kind, name) => {
+                let dir = schema_dirs[&name.schema].join(kind.dir());
+                let file = taken.claim(&dir, &file_stem(name.name.as_str()), "");
+                dir.join(file)
             }
-        })
-        .collect();
+            top => PathBuf::from(top.top_level().unwrap_or("99_other")),
+        };
+        stems.insert((*owner).clone(), stem);
+    }
+    let mut files: Vec<DumpFile> = Vec::new();
+    for (owner, text) in &yaml {
+        files.push(DumpFile {
+            path: with_ext(&stems[owner], "yaml"),
+            owner: owner.clone(),
+            body: Body::Yaml(text.clone()),
+        });
+    }
+    for (owner, statements) in sql {
+        files.push(DumpFile {
+            path: with_ext(&stems[&owner], "sql"),
+            owner,
+            body: Body::Sql(statements),
+        });
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, plan))
+    files
+}
+
+/// `stem.ext` (a stem may hold dots, so `Path::with_extension` would cut it).
+fn with_ext(stem: &std::path::Path, ext: &str) -> PathBuf {
+    let mut s = stem.as_os_str().to_os_string();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
 }
 
 /// `name` as a file name: letters, digits, `_`, `-` and a `.` after the first character
@@ -280,13 +336,13 @@ pub fn file_stem(name: &str) -> String {
 }
 
 /// The relations of a catalog by kind, and by the text `ObjectId::Other` identities use.
-struct Relations {
+pub(super) struct Relations {
     by_text: BTreeMap<String, (Kind, QualName)>,
     cagg_indexes: BTreeMap<QualName, QualName>,
 }
 
 impl Relations {
-    fn new(cat: &Catalog) -> Relations {
+    pub(super) fn new(cat: &Catalog) -> Relations {
         let mut by_text = BTreeMap::new();
         for name in cat.tables.keys() {
             by_text.insert(name.to_string(), (Kind::Table, name.clone()));
@@ -343,7 +399,8 @@ impl Relations {
     }
 }
 
-fn owner_of(id: &ObjectId, cat: &Catalog, rel: &Relations) -> Owner {
+/// The file a step on `id` goes to.
+pub(super) fn owner_of(id: &ObjectId, cat: &Catalog, rel: &Relations) -> Owner {
     match id {
         ObjectId::Schema { .. } => Owner::Schemas,
         ObjectId::Extension { .. } => Owner::Extensions,
@@ -378,47 +435,50 @@ fn owner_of(id: &ObjectId, cat: &Catalog, rel: &Relations) -> Owner {
     }
 }
 
+/// A schema with an extension, an enum, a standalone and an owned sequence, three tables
+/// (two whose names differ only by letter case), a foreign key and an index.
+#[cfg(test)]
+pub(super) fn sample_catalog() -> Catalog {
+    use crate::catalog::builder::{column_id, sequence_id, CatalogBuilder};
+    CatalogBuilder::new()
+        .schema("public")
+        .schema("app")
+        .extension("pgcrypto", "public", "1.3")
+        .enum_type("app.mood", &["sad", "ok"])
+        .sequence("app.tickets", |s| s.comment("standalone"))
+        .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
+        .table("app.orders", |t| {
+            t.column("id", "integer")
+                .not_null()
+                .default("nextval('app.orders_id_seq'::regclass)")
+                .column("mood", "app.mood")
+                .primary_key("orders_pkey", &["id"])
+                .comment("what was bought")
+        })
+        .table("app.\"Users\"", |t| t.column("id", "integer"))
+        .table("app.users", |t| {
+            t.column("id", "integer")
+                .foreign_key("users_id_fkey", &["id"], "app.orders", &["id"])
+        })
+        .index(
+            "app.orders_mood_idx",
+            "app.orders",
+            "CREATE INDEX ON app.orders USING btree (mood)",
+        )
+        .depends(
+            column_id("app.orders", "id"),
+            sequence_id("app.orders_id_seq"),
+        )
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::builder::{column_id, sequence_id, CatalogBuilder};
 
     #[test]
     fn statements_go_to_the_file_of_the_object_that_owns_them() {
-        let cat = CatalogBuilder::new()
-            .schema("public")
-            .schema("app")
-            .extension("pgcrypto", "public", "1.3")
-            .enum_type("app.mood", &["sad", "ok"])
-            .sequence("app.tickets", |s| s.comment("standalone"))
-            .sequence("app.orders_id_seq", |s| s.owned_by("app.orders", "id"))
-            .table("app.orders", |t| {
-                t.column("id", "integer")
-                    .not_null()
-                    .default("nextval('app.orders_id_seq'::regclass)")
-                    .column("mood", "app.mood")
-                    .primary_key("orders_pkey", &["id"])
-                    .comment("what was bought")
-            })
-            .table("app.\"Users\"", |t| t.column("id", "integer"))
-            .table("app.users", |t| {
-                t.column("id", "integer").foreign_key(
-                    "users_id_fkey",
-                    &["id"],
-                    "app.orders",
-                    &["id"],
-                )
-            })
-            .index(
-                "app.orders_mood_idx",
-                "app.orders",
-                "CREATE INDEX ON app.orders USING btree (mood)",
-            )
-            .depends(
-                column_id("app.orders", "id"),
-                sequence_id("app.orders_id_seq"),
-            )
-            .build();
+        let cat = sample_catalog();
         let (files, _) = files(&cat).expect("plan");
         let paths: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
         assert_eq!(

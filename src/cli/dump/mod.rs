@@ -1,19 +1,22 @@
 //! `schemadiff dump`: a database's managed schema as desired-state SQL: one stream on
 //! stdout, a folder of one file per object (`--out DIR`), or, without `--url`, every service
-//! of `schemadiff.yaml` into its schema folder.
+//! of `schemadiff.yaml` into its schema folder. With `--format yaml`, a folder's tables,
+//! enums, schemas and extensions are written as YAML definitions where the format can
+//! say them, with the rest beside them as SQL.
 
 mod fleet;
 pub mod layout;
 mod write;
+mod yaml;
 
 use super::args::DevArgs;
 use super::{Exit, Output};
 use crate::conn::ConnTarget;
 use crate::plan::{Action, Plan};
 use crate::workflow::{self, Error};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use layout::{DumpFile, Kind, Owner};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// `schemadiff dump`: one database (`--url`, to stdout or `--out DIR`) or services of the
@@ -31,10 +34,16 @@ pub struct DumpArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Write into a folder that holds an earlier dump: its .sql files are replaced (other
-    /// files are kept; a .sql file schemadiff did not write stops the dump).
+    /// Write into a folder that holds an earlier dump: its .sql and .yaml files are
+    /// replaced (other files are kept; a .sql or .yaml file schemadiff did not write stops
+    /// the dump).
     #[arg(long)]
     pub force: bool,
+
+    /// How a folder's objects are written: `sql` statements, or `yaml` definitions where
+    /// the format can say them (docs/yaml-definitions.md) with the rest as SQL beside them.
+    #[arg(long, value_enum, default_value_t = Format::Sql)]
+    pub format: Format,
 
     /// Services of the configuration file to dump [default: all of them].
     #[arg(value_name = "SERVICE")]
@@ -54,6 +63,26 @@ pub struct DumpArgs {
 
     #[command(flatten)]
     pub dev: DevArgs,
+}
+
+/// How a dump writes a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One `.sql` file per object.
+    Sql,
+    /// A `.yaml` file per table and enum, one for the schemas and one for the extensions,
+    /// each beside the `.sql` file of what YAML cannot say about the object (when any).
+    Yaml,
+}
+
+impl Format {
+    /// The files of a dump of `catalog` in this format, with the plan they came from.
+    fn files(self, catalog: &crate::catalog::Catalog) -> Result<(Vec<DumpFile>, Plan), Error> {
+        match self {
+            Format::Sql => layout::files(catalog),
+            Format::Yaml => yaml::files(catalog),
+        }
+    }
 }
 
 /// The SQL of `plan` (from an empty database to the dumped one) as one stream that psql can
@@ -78,28 +107,36 @@ pub async fn run(args: DumpArgs, out: &mut Output) -> Result<Exit, Error> {
     let target = ConnTarget::parse(url)?;
     let scope = args.dev.resolve(Vec::new())?.scope;
     let catalog = workflow::live_catalog(&target, &scope).await?;
-    let plan = match &args.out {
-        None => {
-            let plan = layout::create_plan(&catalog)?;
-            out.product(&stream(&plan));
-            plan
-        }
-        Some(dir) => {
-            let (files, plan) = layout::files(&catalog)?;
-            write::write_dir(dir, &files, args.force)?;
-            out.note(&format!("{} → {}", summary(&files), dir.display()));
-            plan
-        }
-    };
+    let plan =
+        match &args.out {
+            None if args.format == Format::Yaml => return Err(Error::Usage {
+                message: "--format yaml writes a folder".into(),
+                help: "pass --out DIR (or dump the services of schemadiff.yaml into their folders)"
+                    .into(),
+            }),
+            None => {
+                let plan = layout::create_plan(&catalog)?;
+                out.product(&stream(&plan));
+                plan
+            }
+            Some(dir) => {
+                let (files, plan) = args.format.files(&catalog)?;
+                write::write_dir(dir, &files, args.force)?;
+                out.note(&format!("{} → {}", summary(&files), dir.display()));
+                plan
+            }
+        };
     warn_unmanaged(&plan, out, "");
     Ok(Exit::Success)
 }
 
-/// `12 files: 9 tables, 2 views, 1 function`.
+/// `12 files: 9 tables, 2 views, 1 function` (objects counted once, also when YAML and SQL
+/// files both hold parts of them).
 pub(crate) fn summary(files: &[DumpFile]) -> String {
     let mut kinds: BTreeMap<Kind, usize> = BTreeMap::new();
-    for f in files {
-        if let Owner::Object(kind, _) = &f.owner {
+    let owners: BTreeSet<&Owner> = files.iter().map(|f| &f.owner).collect();
+    for owner in owners {
+        if let Owner::Object(kind, _) = owner {
             *kinds.entry(*kind).or_default() += 1;
         }
     }

@@ -1,7 +1,7 @@
 //! Writing a dump into a folder: only into an empty (or missing) folder, or with `--force`
-//! over an earlier dump, whose `.sql` files are recognised by their header line.
+//! over an earlier dump, whose `.sql` and `.yaml` files are recognised by their header line.
 
-use super::layout::{DumpFile, HEADER_MARK};
+use super::layout::{DumpFile, HEADER_MARK, YAML_HEADER_MARK};
 use crate::workflow::Error;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub fn write_dir(dir: &Path, files: &[DumpFile], force: bool) -> Result<(), Erro
                     "{} is not empty: a dump writes only into an empty folder",
                     dir.display()
                 ),
-                help: "dump into a new folder, or pass --force to replace the .sql files an earlier dump wrote there (other files are kept)".into(),
+                help: "dump into a new folder, or pass --force to replace the .sql and .yaml files an earlier dump wrote there (other files are kept)".into(),
             });
         }
         remove_earlier_dump(dir, &found)?;
@@ -42,13 +42,13 @@ pub fn write_dir(dir: &Path, files: &[DumpFile], force: bool) -> Result<(), Erro
     Ok(())
 }
 
-/// Remove the `.sql` files of `found` that a dump wrote, then the folders that became empty;
-/// refuse (removing nothing) when another `.sql` file is there, since it would be loaded
-/// together with the new dump.
+/// Remove the schema files of `found` that a dump wrote, then the folders that became
+/// empty; refuse (removing nothing) when another schema file is there, since it would be
+/// loaded together with the new dump.
 fn remove_earlier_dump(dir: &Path, found: &[PathBuf]) -> Result<(), Error> {
     let mut ours = Vec::new();
     let mut foreign = Vec::new();
-    for path in found.iter().filter(|p| is_sql(p)) {
+    for path in found.iter().filter(|p| is_schema_file(p)) {
         if written_by_dump(path)? {
             ours.push(path);
         } else {
@@ -60,7 +60,7 @@ fn remove_earlier_dump(dir: &Path, found: &[PathBuf]) -> Result<(), Error> {
         let more = foreign.len() - shown;
         return Err(Error::Usage {
             message: format!(
-                "{} holds .sql files that schemadiff did not write: {}{}",
+                "{} holds schema files that schemadiff did not write: {}{}",
                 dir.display(),
                 foreign[..shown].join(", "),
                 if more > 0 {
@@ -70,7 +70,7 @@ fn remove_earlier_dump(dir: &Path, found: &[PathBuf]) -> Result<(), Error> {
                 }
             ),
             help: format!(
-                "they would be loaded together with the dump as desired state; move them out of the folder (nothing was removed), or dump into a new folder. A dump's files start with `{HEADER_MARK}`"
+                "they would be loaded together with the dump as desired state; move them out of the folder (nothing was removed), or dump into a new folder. A dump's files start with `{HEADER_MARK}` (YAML: `{YAML_HEADER_MARK}`)"
             ),
         });
     }
@@ -92,9 +92,11 @@ fn remove_earlier_dump(dir: &Path, found: &[PathBuf]) -> Result<(), Error> {
     Ok(())
 }
 
-fn is_sql(path: &Path) -> bool {
+/// A file the schema loader reads: `.sql`, `.yaml`, `.yml`.
+fn is_schema_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sql"))
+        || crate::source::yaml::is_yaml(path)
 }
 
 fn written_by_dump(path: &Path) -> Result<bool, Error> {
@@ -104,7 +106,12 @@ fn written_by_dump(path: &Path) -> Result<bool, Error> {
     BufReader::new(file)
         .read_line(&mut first)
         .map_err(|e| io(&format!("reading {}", path.display()), &e))?;
-    Ok(first.starts_with(HEADER_MARK))
+    let mark = if crate::source::yaml::is_yaml(path) {
+        YAML_HEADER_MARK
+    } else {
+        HEADER_MARK
+    };
+    Ok(first.starts_with(mark))
 }
 
 /// Every file under `dir` (folders are walked, not listed), hidden entries skipped.

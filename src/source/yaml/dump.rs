@@ -1,12 +1,11 @@
-//! A catalog written as YAML definitions (for `dump --format yaml`): one file per schema
-//! with its enums and tables (columns, keys, checks, foreign keys, exclusions, indexes,
-//! comments, hypertable settings), and one for the extensions. What the format cannot say
-//! (views, functions, domains, sequences, triggers, policies, grants, continuous
-//! aggregates, partitioned or unlogged tables, and any table whose constraint, index or
-//! hypertable settings are not understood) stays in the returned rest of the catalog, for
-//! the caller to write as SQL.
+//! A catalog written as YAML definitions (for `dump --format yaml`): its extensions, its
+//! schemas, and each enum and table (columns, keys, checks, foreign keys, exclusions,
+//! indexes, comments, hypertable settings). What the format cannot say (views, functions,
+//! domains, sequences, triggers, policies, grants, continuous aggregates, partitioned or
+//! unlogged tables, and any table whose constraint, index or hypertable settings are not
+//! understood) stays in the returned rest of the catalog, for the caller to write as SQL.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::de::Spanned;
 use super::dump_parse::{group, key, names, sp, split_top, unwrap_parens};
@@ -18,7 +17,9 @@ use super::model::{
 use super::model::{CompressionDef, HypertableDef, Interval, PartitioningDef, PolicyDef};
 use crate::catalog::ident::split_qualified;
 use crate::catalog::timescale::{ChunkInterval, DimensionKind, Hypertable, PolicyKind};
-use crate::catalog::{Catalog, Column, Constraint, ConstraintKind, Ident, Index, Table};
+use crate::catalog::{
+    Catalog, Column, Constraint, ConstraintKind, Extension, Ident, Index, ObjectId, QualName, Table,
+};
 
 /// YAML definitions files and what they leave out.
 #[derive(Debug, Clone)]
@@ -29,11 +30,113 @@ pub struct YamlDump {
     pub rest: Catalog,
 }
 
-/// Write `catalog` as YAML definitions; see the module documentation for what stays out.
+/// One object of a catalog written as YAML definitions: what a dump puts in one file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum YamlObject {
+    /// `extensions:` with every extension (`CREATE EXTENSION IF NOT EXISTS e WITH SCHEMA s`).
+    Extensions,
+    /// `schemas:` with every schema and its comment (`CREATE SCHEMA IF NOT EXISTS s`,
+    /// `COMMENT ON SCHEMA s`).
+    Schemas,
+    /// `schema:` and `enums:` with one enum type and its comment.
+    Enum(QualName),
+    /// `schema:` and `tables:` with one table: columns, keys, checks, foreign keys,
+    /// exclusions, indexes, comments and hypertable settings.
+    Table(QualName),
+}
+
+/// A catalog written as YAML definitions one object at a time.
+#[derive(Debug, Clone)]
+pub struct YamlObjects {
+    /// The YAML text of each object written (no header comment).
+    pub files: BTreeMap<YamlObject, String>,
+    /// The catalog less everything the files define: the objects to write as SQL.
+    pub rest: Catalog,
+    /// Only what the files define, as a database holds it once they are loaded: no
+    /// extension comments, owners, grants, sequences, triggers, policies or row security.
+    /// Planning it from an empty database gives the statements the files stand for.
+    pub said: Catalog,
+}
+
+/// Write `catalog` as YAML definitions, one file per schema with its enums and tables and
+/// one for the extensions; see the module documentation for what stays out.
 pub fn catalog_to_yaml(catalog: &Catalog) -> YamlDump {
-    let mut rest = catalog.clone();
+    let (objects, rest, _) = objects(catalog, &Catalog::default(), &BTreeSet::new());
     let mut files: Vec<(String, String)> = Vec::new();
-    if !catalog.extensions.is_empty() {
+    let mut by_schema: BTreeMap<Ident, Definitions> = BTreeMap::new();
+    for (object, defs) in objects {
+        match object {
+            YamlObject::Extensions => files.push(("extensions.yaml".into(), write(&defs))),
+            YamlObject::Schemas => {
+                for def in defs.schemas.0 {
+                    let schema = Ident::new(def.0.value.clone());
+                    file_of(&mut by_schema, &schema).schemas.0.push(def);
+                }
+            }
+            YamlObject::Enum(name) => file_of(&mut by_schema, &name.schema)
+                .enums
+                .0
+                .extend(defs.enums.0),
+            YamlObject::Table(name) => file_of(&mut by_schema, &name.schema)
+                .tables
+                .0
+                .extend(defs.tables.0),
+        }
+    }
+    for (schema, defs) in &by_schema {
+        files.push((format!("{}.yaml", file_stem(schema)), write(defs)));
+    }
+    files.sort();
+    YamlDump { files, rest }
+}
+
+/// The file of `schema` in `by_schema`, made when missing.
+fn file_of<'a>(
+    by_schema: &'a mut BTreeMap<Ident, Definitions>,
+    schema: &Ident,
+) -> &'a mut Definitions {
+    by_schema
+        .entry(schema.clone())
+        .or_insert_with(|| Definitions {
+            schema: Some(sp(schema.as_str())),
+            ..Definitions::default()
+        })
+}
+
+/// Write `catalog` as YAML definitions one object at a time, leaving the objects of `skip`
+/// to the rest; see the module documentation for what stays out. A schema that `fresh` (a
+/// new database) holds with the same comment is not written.
+pub fn catalog_to_yaml_objects(
+    catalog: &Catalog,
+    fresh: &Catalog,
+    skip: &BTreeSet<YamlObject>,
+) -> YamlObjects {
+    let (objects, rest, said) = objects(catalog, fresh, skip);
+    let files = objects
+        .into_iter()
+        .map(|(object, defs)| {
+            let text = serde_yaml_ng::to_string(&defs).expect("definitions serialize");
+            (object, text)
+        })
+        .collect();
+    YamlObjects { files, rest, said }
+}
+
+/// The definitions of each object the format can say (but those of `skip`), in the order
+/// of [`YamlObject`]; the rest of the catalog; and what the definitions say as a catalog.
+fn objects(
+    catalog: &Catalog,
+    fresh: &Catalog,
+    skip: &BTreeSet<YamlObject>,
+) -> (Vec<(YamlObject, Definitions)>, Catalog, Catalog) {
+    let mut rest = catalog.clone();
+    let mut said = Catalog {
+        server_version: catalog.server_version,
+        ..Catalog::default()
+    };
+    said.timescale.version = catalog.timescale.version.clone();
+    let mut out: Vec<(YamlObject, Definitions)> = Vec::new();
+    if !catalog.extensions.is_empty() && !skip.contains(&YamlObject::Extensions) {
         let mut defs = Definitions::default();
         for (name, e) in &catalog.extensions {
             defs.extensions.0.push((
@@ -43,69 +146,121 @@ pub fn catalog_to_yaml(catalog: &Catalog) -> YamlDump {
                     version: None,
                 }),
             ));
+            said.extensions.insert(
+                name.clone(),
+                Extension {
+                    comment: None,
+                    ..e.clone()
+                },
+            );
         }
         rest.extensions.clear();
-        files.push(("extensions.yaml".into(), write(&defs)));
+        out.push((YamlObject::Extensions, defs));
     }
-    for (schema, s) in &catalog.schemas {
-        let mut defs = Definitions {
-            schema: Some(sp(schema.as_str())),
-            ..Definitions::default()
-        };
-        defs.schemas.0.push((
-            sp(schema.as_str()),
-            Spanned::new(SchemaDef {
-                comment: s.comment.as_deref().map(sp),
-            }),
-        ));
-        for (name, e) in catalog.enums.iter().filter(|(n, _)| &n.schema == schema) {
-            defs.enums.0.push((
-                sp(name.name.as_str()),
-                Spanned::new(EnumDef {
-                    schema: None,
-                    values: e
-                        .labels
-                        .iter()
-                        .map(|l| {
-                            Spanned::new(Form(EnumValue {
-                                name: sp(l),
-                                renamed_from: None,
-                            }))
-                        })
-                        .collect(),
-                    comment: e.comment.as_deref().map(sp),
-                    renamed_from: None,
+    let new: Vec<_> = catalog
+        .schemas
+        .iter()
+        .filter(|(name, s)| fresh.schemas.get(*name) != Some(*s))
+        .collect();
+    if !new.is_empty() && !skip.contains(&YamlObject::Schemas) {
+        let mut defs = Definitions::default();
+        for (schema, s) in new {
+            defs.schemas.0.push((
+                sp(schema.as_str()),
+                Spanned::new(SchemaDef {
+                    comment: s.comment.as_deref().map(sp),
                 }),
             ));
-            rest.enums.remove(name);
+            rest.schemas.remove(schema);
+            said.schemas.insert(schema.clone(), s.clone());
         }
-        for (name, t) in catalog.tables.iter().filter(|(n, _)| &n.schema == schema) {
-            let indexes: Vec<&Index> = catalog
-                .indexes
-                .values()
-                .filter(|i| &i.table == name)
-                .collect();
-            let Some(mut def) = table(t, &indexes) else {
-                continue;
-            };
-            if let Some(h) = catalog.timescale.hypertables.get(name) {
-                let Some(h) = hypertable(h) else { continue };
-                def.hypertable = Some(Spanned::new(h));
-                rest.timescale.hypertables.remove(name);
-            }
-            defs.tables
-                .0
-                .push((sp(name.name.as_str()), Spanned::new(def)));
-            rest.tables.remove(name);
-            for i in indexes {
-                rest.indexes.remove(&i.name);
-            }
-        }
-        rest.schemas.remove(schema);
-        files.push((format!("{}.yaml", file_stem(schema)), write(&defs)));
+        out.push((YamlObject::Schemas, defs));
     }
-    files.sort();
-    YamlDump { files, rest }
+    let in_schema = |name: &QualName| Definitions {
+        schema: Some(sp(name.schema.as_str())),
+        ..Definitions::default()
+    };
+    for (name, e) in &catalog.enums {
+        if skip.contains(&YamlObject::Enum(name.clone())) {
+            continue;
+        }
+        let mut defs = in_schema(name);
+        defs.enums.0.push((
+            sp(name.name.as_str()),
+            Spanned::new(EnumDef {
+                schema: None,
+                values: e
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        Spanned::new(Form(EnumValue {
+                            name: sp(l),
+                            renamed_from: None,
+                        }))
+                    })
+                    .collect(),
+                comment: e.comment.as_deref().map(sp),
+                renamed_from: None,
+            }),
+        ));
+        rest.enums.remove(name);
+        said.enums.insert(name.clone(), e.clone());
+        out.push((YamlObject::Enum(name.clone()), defs));
+    }
+    for (name, t) in &catalog.tables {
+        if skip.contains(&YamlObject::Table(name.clone())) {
+            continue;
+        }
+        let indexes: Vec<&Index> = catalog
+            .indexes
+            .values()
+            .filter(|i| &i.table == name)
+            .collect();
+        let Some(mut def) = table(t, &indexes) else {
+            continue;
+        };
+        if let Some(h) = catalog.timescale.hypertables.get(name) {
+            let Some(def_h) = hypertable(h) else { continue };
+            def.hypertable = Some(Spanned::new(def_h));
+            rest.timescale.hypertables.remove(name);
+            said.timescale.hypertables.insert(name.clone(), h.clone());
+        }
+        let mut defs = in_schema(name);
+        defs.tables
+            .0
+            .push((sp(name.name.as_str()), Spanned::new(def)));
+        rest.tables.remove(name);
+        said.tables.insert(name.clone(), t.clone());
+        for i in indexes {
+            rest.indexes.remove(&i.name);
+            said.indexes.insert(i.name.clone(), i.clone());
+        }
+        out.push((YamlObject::Table(name.clone()), defs));
+    }
+    for (id, on) in &catalog.depends {
+        if says(&said, id) {
+            let on: BTreeSet<ObjectId> = on.iter().filter(|o| says(&said, o)).cloned().collect();
+            if !on.is_empty() {
+                said.depends.insert(id.clone(), on);
+            }
+        }
+    }
+    (out, rest, said)
+}
+
+/// Whether `id` is an object of `said` (or part of one).
+fn says(said: &Catalog, id: &ObjectId) -> bool {
+    match id {
+        ObjectId::Schema { name } => said.schemas.contains_key(name),
+        ObjectId::Extension { name } => said.extensions.contains_key(name),
+        ObjectId::Type { name } => said.enums.contains_key(name),
+        ObjectId::Table { name } => said.tables.contains_key(name),
+        ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
+            said.tables.contains_key(table)
+        }
+        ObjectId::Index { name } => said.indexes.contains_key(name),
+        _ => false,
+    }
 }
 
 fn write(defs: &Definitions) -> String {
@@ -420,9 +575,10 @@ fn index(i: &Index) -> Option<IndexDef> {
     }
     let mut where_ = None;
     if let Some(r) = rest.strip_prefix("WHERE ") {
-        let (inner, r) = group(r)?;
-        where_ = Some(sp(inner));
-        rest = r.trim_start();
+        // the predicate ends the definition; a lone column or call is printed bare
+        let r = r.trim();
+        where_ = Some(sp(unwrap_parens(r).unwrap_or(r)));
+        rest = "";
     }
     if !rest.is_empty() || !i.valid {
         return None;

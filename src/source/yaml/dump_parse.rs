@@ -278,4 +278,29 @@ mod tests {
         assert_eq!(d.files.len(), 1);
         assert!(!d.files[0].1.contains("tables:"), "{}", d.files[0].1);
     }
+
+    #[test]
+    fn a_bare_index_predicate_is_written() {
+        let c = crate::catalog::builder::CatalogBuilder::new()
+            .schema("public")
+            .table("public.t", |t| {
+                t.column("a", "integer").column("flag", "boolean")
+            })
+            .index(
+                "public.t_flag_idx",
+                "public.t",
+                "CREATE INDEX ON public.t USING btree (a) WHERE flag",
+            )
+            .index(
+                "public.t_both_idx",
+                "public.t",
+                "CREATE INDEX ON public.t USING btree (a) WHERE ((a > 0) AND flag)",
+            )
+            .build();
+        let d = catalog_to_yaml(&c);
+        assert!(d.rest.tables.is_empty(), "{:?}", d.rest.tables.keys());
+        let text = &d.files[0].1;
+        assert!(text.contains("where: flag\n"), "{text}");
+        assert!(text.contains("where: (a > 0) AND flag\n"), "{text}");
+    }
 }

@@ -20,7 +20,7 @@ mod table;
 mod tree;
 
 pub use de::Spanned;
-pub use dump::{catalog_to_yaml, YamlDump};
+pub use dump::{catalog_to_yaml, catalog_to_yaml_objects, YamlDump, YamlObject, YamlObjects};
 pub use error::YamlError;
 pub use map::Compiled;
 pub use model::Definitions;
