@@ -26,17 +26,8 @@ pub struct TargetArgs {
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
 
-    /// The configuration file of the fleet.
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
-    pub config: PathBuf,
-
-    /// Services run at the same time.
-    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
-    pub jobs: usize,
-
-    /// Use each service's URL for this environment (its `environments` entry).
-    #[arg(long, value_name = "NAME")]
-    pub environment: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 
     /// Report a service as skipped, instead of failing it, when its desired files create an
     /// extension that its server does not offer (TimescaleDB on a plain PostgreSQL).
@@ -50,6 +41,23 @@ pub struct TargetArgs {
 
     #[command(flatten)]
     pub dev: DevArgs,
+}
+
+/// The configuration file of a fleet run, how many services run at once, and which
+/// environment's URLs they use.
+#[derive(Debug, Clone, Args)]
+pub struct FleetArgs {
+    /// The configuration file of the fleet.
+    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+
+    /// Services run at the same time.
+    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
+    pub jobs: usize,
+
+    /// Use each service's URL for this environment (its `environments` entry).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 /// Where desired SQL is loaded to be normalized, and which schemas are managed.

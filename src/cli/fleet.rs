@@ -63,22 +63,22 @@ pub(super) struct Job {
 /// Load the configuration and resolve each selected service; a service that cannot be
 /// resolved (a missing variable, a bad URL) is an entry of its own.
 pub(super) fn jobs(args: &TargetArgs) -> Result<Vec<Result<Job, Entry>>, Error> {
-    if args.url.is_some() && !args.config.exists() {
+    if args.url.is_some() && !args.fleet.config.exists() {
         return Err(Error::Usage {
             message: "--url needs --schema (the desired files of that database)".into(),
             help: format!(
                 "pass --schema PATH, or write {} to run services",
-                args.config.display()
+                args.fleet.config.display()
             ),
         });
     }
-    let config = Config::load(&args.config)?;
+    let config = Config::load(&args.fleet.config)?;
     let names = config.select(&args.services)?;
     let var = |name: &str| std::env::var(name).ok();
     let mut out = Vec::new();
     for name in names {
         let resolved = config
-            .service(&name, args.environment.as_deref(), &var)
+            .service(&name, args.fleet.environment.as_deref(), &var)
             .map_err(Error::from)
             .and_then(|service| {
                 let target = ConnTarget::parse(&service.url)?;
@@ -180,7 +180,7 @@ where
             entry
         }
     });
-    let mut running = stream::iter(tasks).buffer_unordered(args.jobs.max(1));
+    let mut running = stream::iter(tasks).buffer_unordered(args.fleet.jobs.max(1));
     while let Some(entry) = running.next().await {
         entries.push(entry);
     }

@@ -4,7 +4,7 @@
 //! else an embedded cluster), else the services of `schemadiff.yaml`. Exit 1 when a
 //! violation is an error (or a warning with `--strict`) or a service fails, else 0.
 
-use super::args::{DevArgs, TargetArgs};
+use super::args::{DevArgs, FleetArgs, TargetArgs};
 use super::fleet::{self, Job};
 use super::{Exit, Output};
 use crate::config::{Config, LintFile};
@@ -35,17 +35,8 @@ pub struct LintArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub url: Option<String>,
 
-    /// The configuration file of the fleet.
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
-    pub config: PathBuf,
-
-    /// Services linted at the same time.
-    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
-    pub jobs: usize,
-
-    /// Use each service's URL for this environment (its `environments` entry).
-    #[arg(long, value_name = "NAME")]
-    pub environment: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -95,9 +86,7 @@ pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
         url: args.url.clone(),
         schema: Vec::new(),
         services: args.services.clone(),
-        config: args.config.clone(),
-        jobs: args.jobs,
-        environment: args.environment.clone(),
+        fleet: args.fleet.clone(),
         skip_unavailable_extensions: args.skip_unavailable_extensions,
         seeds: None,
         dev: DevArgs {
@@ -121,7 +110,7 @@ pub async fn run(args: LintArgs, out: &mut Output) -> Result<Exit, Error> {
         }
     });
     let mut done: Vec<Linted> = stream::iter(tasks)
-        .buffer_unordered(args.jobs.max(1))
+        .buffer_unordered(args.fleet.jobs.max(1))
         .collect()
         .await;
     done.sort_by(|a, b| a.name.cmp(&b.name));
@@ -168,8 +157,8 @@ async fn single(args: &LintArgs, out: &mut Output) -> Result<Exit, Error> {
                 .into(),
         });
     }
-    let file = if args.config.exists() {
-        Config::load(&args.config)?.file.lint
+    let file = if args.fleet.config.exists() {
+        Config::load(&args.fleet.config)?.file.lint
     } else {
         LintFile::default()
     };

@@ -28,22 +28,22 @@ pub(super) async fn run(args: &DumpArgs, out: &mut Output) -> Result<Exit, Error
             help: "pass --url with --out, or leave out --out: each service is dumped into its `schema` folder of schemadiff.yaml".into(),
         });
     }
-    if !args.config.exists() {
+    if !args.fleet.config.exists() {
         return Err(Error::Usage {
             message: format!(
                 "nothing to dump: no --url, and no {}",
-                args.config.display()
+                args.fleet.config.display()
             ),
             help: "pass --url URL (and --out DIR for a folder), or write schemadiff.yaml to dump its services".into(),
         });
     }
-    let config = Config::load(&args.config)?;
+    let config = Config::load(&args.fleet.config)?;
     let names = config.select(&args.services)?;
     let var = |name: &str| std::env::var(name).ok();
     let mut resolved: Vec<(String, Result<Service, Error>)> = Vec::new();
     for name in names {
         let service = config
-            .service(&name, args.environment.as_deref(), &var)
+            .service(&name, args.fleet.environment.as_deref(), &var)
             .map_err(Error::from)
             .map(|mut s| {
                 if !args.dev.managed_schemas.is_empty() {
@@ -68,7 +68,7 @@ pub(super) async fn run(args: &DumpArgs, out: &mut Output) -> Result<Exit, Error
         };
         (name, result)
     });
-    let mut running = stream::iter(tasks).buffer_unordered(args.jobs.max(1));
+    let mut running = stream::iter(tasks).buffer_unordered(args.fleet.jobs.max(1));
     let mut done = Vec::with_capacity(total);
     while let Some((name, result)) = running.next().await {
         if out.stderr_tty {

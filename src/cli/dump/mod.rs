@@ -9,7 +9,7 @@ pub mod layout;
 mod write;
 mod yaml;
 
-use super::args::DevArgs;
+use super::args::{DevArgs, FleetArgs};
 use super::{Exit, Output};
 use crate::conn::ConnTarget;
 use crate::plan::{Action, Plan};
@@ -49,17 +49,8 @@ pub struct DumpArgs {
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
 
-    /// The configuration file of the fleet.
-    #[arg(long, value_name = "FILE", default_value = crate::config::DEFAULT_PATH)]
-    pub config: PathBuf,
-
-    /// Services dumped at the same time.
-    #[arg(long, short = 'j', default_value_t = 4, value_name = "N")]
-    pub jobs: usize,
-
-    /// Use each service's URL for this environment (its `environments` entry).
-    #[arg(long, value_name = "NAME")]
-    pub environment: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 
     #[command(flatten)]
     pub dev: DevArgs,
