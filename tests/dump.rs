@@ -447,45 +447,6 @@ fn round_trip_on(
     Ok(())
 }
 
-/// The fixtures whose round trip also runs through `dump --format yaml` by default: a spread
-/// over what the YAML format says (keys, checks, exclusions, indexes, comments, enums,
-/// identity, generated columns, quoting, schemas, hypertables) and what stays in SQL beside
-/// it (grants, policies, triggers, owned sequences, partitions and views over YAML tables).
-/// The others' YAML round trips are ignored trials (`-- --include-ignored` runs them): the
-/// whole YAML variant would double the suite's time.
-const YAML_FIXTURES: &[&str] = &[
-    "comments/on-everything",
-    "constraints/foreign-key-cycle",
-    "constraints/in-list-on-varchar",
-    "constraints/rename-change-validate",
-    "constraints/unique-exclude-nulls",
-    "constraints/unnamed-matched-by-definition",
-    "indexes/kinds",
-    "indexes/rename-and-unnamed",
-    "online/enum-label-in-use",
-    "partitions/referenced-by-foreign-key",
-    "policies/insurance-rls",
-    "privileges/recreated-type",
-    "privileges/service-roles",
-    "quoting/mixed-case-and-keywords",
-    "renames/everything",
-    "renames/serial-sequences",
-    "routines/updated-at-shared",
-    "schemas/multi-schema-and-extensions",
-    "sequences/serial-and-standalone",
-    "tables/columns-add-drop-alter",
-    "tables/create-and-drop",
-    "tables/generated-and-collation",
-    "tables/identity-options",
-    "tables/unlogged-and-storage",
-    "timescale/dimension_settings",
-    "timescale/from_empty",
-    "timescale/noise_and_hierarchy",
-    "triggers/constraint-disabled-transition",
-    "types/enum-add-values",
-    "views/leaderboard",
-];
-
 fn main() {
     let args = Arguments::from_args();
     let harness = Arc::new(Harness::start_timescale());
@@ -533,13 +494,6 @@ fn main() {
             cases.push((name, label, Some(Source::Sql(sql)), false));
         }
     }
-    for f in YAML_FIXTURES {
-        let name = format!("fixture::{f}");
-        assert!(
-            cases.iter().any(|c| c.0 == name),
-            "YAML_FIXTURES names {f}, which is not a fixture"
-        );
-    }
     for format in [Format::Sql, Format::Yaml] {
         for (name, label, source, no_tsdb) in &cases {
             let trial_name = match format {
@@ -555,14 +509,9 @@ fn main() {
             };
             let h = harness.clone();
             let label = label.clone();
-            let sampled = format == Format::Sql
-                || name
-                    .strip_prefix("fixture::")
-                    .is_none_or(|f| YAML_FIXTURES.contains(&f));
-            trials.push(
-                Trial::test(trial_name, move || round_trip(&h, &label, &source, format))
-                    .with_ignored_flag(!sampled),
-            );
+            trials.push(Trial::test(trial_name, move || {
+                round_trip(&h, &label, &source, format)
+            }));
         }
     }
     trials.extend(layout::trials(&harness));
