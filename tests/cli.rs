@@ -5,33 +5,20 @@ mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use support::Harness;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::cli::{check, Run};
 
 fn schemadiff(args: &[&str]) -> Run {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SCHEMADIFF_CACHE_DIR", cache_dir())
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemadiff");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("schemadiff-cli-test-cache-{}", std::process::id()))
+    support::cli::run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        args,
+        &[] as &[(&str, &str)],
+        &[],
+        &support::cli::cache_dir("cli"),
+    )
 }
 
 fn example() -> String {
@@ -39,18 +26,6 @@ fn example() -> String {
         .join("schema/predicthealth")
         .display()
         .to_string()
-}
-
-fn check(cond: bool, what: &str, run: &Run) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            run.code, run.stdout, run.stderr
-        )
-        .into())
-    }
 }
 
 fn help_and_usage() -> Result<(), Failed> {
@@ -472,6 +447,6 @@ fn main() {
     ];
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);
-    let _ = std::fs::remove_dir_all(cache_dir());
+    let _ = std::fs::remove_dir_all(support::cli::cache_dir("cli"));
     conclusion.exit();
 }

@@ -31,54 +31,19 @@ mod yaml;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use support::converge::unified;
 use support::Harness;
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("schemadiff-dump-test-cache-{}", std::process::id()))
-}
+pub use support::cli::{check, Run};
 
 /// Run the binary in `dir` with extra environment variables.
 pub fn schemadiff_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_schemadiff"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SCHEMADIFF_CACHE_DIR", cache_dir())
-        .env_remove("DATABASE_URL");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run schemadiff");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    support::cli::run(dir, args, env, &[], &support::cli::cache_dir("dump"))
 }
 
 pub fn schemadiff(args: &[&str]) -> Run {
     schemadiff_in(&repo(), args, &[])
-}
-
-pub fn check(cond: bool, what: &str, run: &Run) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            run.code, run.stdout, run.stderr
-        )
-        .into())
-    }
 }
 
 pub fn repo() -> PathBuf {
@@ -530,6 +495,6 @@ fn main() {
     }
     let conclusion = libtest_mimic::run(&args, trials);
     drop(harness);
-    let _ = std::fs::remove_dir_all(cache_dir());
+    let _ = std::fs::remove_dir_all(support::cli::cache_dir("dump"));
     conclusion.exit();
 }

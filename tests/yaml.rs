@@ -353,36 +353,16 @@ fn yaml_errors_point_at_line_and_column(_: &Harness) -> Result<(), Failed> {
     Ok(())
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::cli::{check, Run};
 
 fn schemadiff(args: &[&str], cache: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemadiff"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SCHEMADIFF_CACHE_DIR", cache)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run schemadiff");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn check(cond: bool, what: &str, r: &Run) -> Result<(), Failed> {
-    if cond {
-        return Ok(());
-    }
-    Err(format!(
-        "{what}\n--- exit {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        r.code, r.stdout, r.stderr
+    support::cli::run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        args,
+        &[] as &[(&str, &str)],
+        &[],
+        cache,
     )
-    .into())
 }
 
 fn mixed_folder_plan_apply_converges_through_the_cli(h: &Harness) -> Result<(), Failed> {
