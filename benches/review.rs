@@ -6,7 +6,9 @@
 //! catalogs, then `cargo bench --bench review -- DIR 1000 [RUNS]` plans empty -> full and
 //! full -> edited (1% of tables gain a column), times the definitions of each plan's objects,
 //! the markdown and github renderings, and splitting plus indexing the generated desired
-//! files (1,000 tables) for provenance. Prints the best of RUNS (default 5).
+//! files (1,000 tables) for provenance, and `schemadiff lint`'s rules over the edited
+//! catalog with and without placing the violations in those files. Prints the best of RUNS
+//! (default 5).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -15,6 +17,7 @@ mod common;
 
 use common::{write_files, Shape};
 use schemadiff::catalog::{Catalog, ObjectId};
+use schemadiff::lint;
 use schemadiff::plan::{build, PlanOptions};
 use schemadiff::render::{self, Review};
 use schemadiff::source::{read_paths, Provenance};
@@ -118,5 +121,16 @@ fn main() {
         "provenance of {tables} tables' files: read + split {t_split:?}, index every table's parts {t_index_all:?}, index the plan's tables' parts {t_index:?}, locate {} of {} step objects {t_locate:?}",
         located.len(),
         plan.steps.len()
+    );
+
+    let settings = lint::Settings::default();
+    let (t_rules, findings) = best(runs, &mut || lint::check(&edited, &settings));
+    let (t_lint, report) = best(runs, &mut || {
+        lint::lint(&files, &edited, &settings).expect("lint")
+    });
+    println!(
+        "lint of {tables} tables (every rule at its default level): rules {t_rules:?} ({} findings), rules + placing at file:line + lint-ignore {t_lint:?} ({} violations)",
+        findings.len(),
+        report.violations.len()
     );
 }
