@@ -118,6 +118,38 @@ fn single_database(h: &Harness) -> Result<(), Failed> {
     )?;
     insta::assert_snapshot!("github", normalized(&r.stdout, &url));
 
+    // `diff` with files on the desired side reviews the same way.
+    let diff = |format: &str| {
+        schemadiff(
+            &dir,
+            &[
+                "diff",
+                "--from",
+                &url,
+                "--to",
+                "tests/review/schema",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let r = diff("github");
+    check(
+        r.code == 0
+            && r.stdout.lines().any(|l| {
+                l.starts_with("::error file=tests/review/schema/orders.sql,line=5,")
+                    && l.contains("column public.orders.quantity")
+            }),
+        "diff --format github points at the desired file and line too",
+        &r,
+    )?;
+    let r = diff("human");
+    check(
+        r.code == 0 && r.stdout.contains("--- before") && r.stdout.contains("+++ after"),
+        "diff's human output shows the before/after definitions",
+        &r,
+    )?;
+
     let r = plan(
         "github",
         &["--allow-hazards", "index_build,non_transactional"],

@@ -5,8 +5,9 @@ use super::{Exit, Output};
 use crate::conn::ConnTarget;
 use crate::plan::{self, PlanOptions};
 use crate::render;
-use crate::workflow::{self, Error, Source};
+use crate::workflow::{self, Desired, Error, Source};
 use clap::Args;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -61,11 +62,33 @@ pub async fn run(args: DiffArgs, out: &mut Output) -> Result<Exit, Error> {
         crate::conn::redact(&args.from),
         crate::conn::redact(&args.to)
     );
-    out.product(&render::render(
+    // Review as `plan` does: definitions of the changed objects, and (when the desired side
+    // is files) the file and line of each step's object for the github format.
+    let to_files = match &to {
+        Source::Files(paths) => paths.clone(),
+        Source::Database(_) => Vec::new(),
+    };
+    let planned = workflow::Planned {
+        plan,
+        live: a,
+        desired: b,
+    };
+    let format: render::Format = args.format.into();
+    let reviewed = Desired {
+        paths: to_files,
+        ..desired
+    };
+    let (review, notes) = super::plan::review(&planned, &reviewed, format, BTreeSet::new())?;
+    for n in notes {
+        out.note(&n);
+    }
+    let plan = planned.plan;
+    out.product(&render::render_review(
         &plan,
         &title,
-        args.format.into(),
+        format,
         out.style(),
+        &review,
     ));
     Ok(if args.detailed_exitcode && !plan.is_empty() {
         Exit::Changes
