@@ -151,6 +151,10 @@ fn main() {
         "offline::changes_timescaledb_cannot_make_are_refused",
         offline::changes_timescaledb_cannot_make_are_refused,
     ));
+    trials.push(Trial::test(
+        "offline::policy_definitions",
+        offline::policy_definitions,
+    ));
     let e = env.clone();
     trials.push(
         Trial::test("live::conversion_keeps_every_row", move || {

@@ -40,6 +40,7 @@ mod view;
 
 pub use build::{build, PlanError, PlanOptions};
 pub use hazard::{Hazard, HazardNote};
+pub use timescale_policy::policy_of;
 
 use crate::catalog::{ObjectId, Unmanaged};
 use serde::{Deserialize, Serialize};

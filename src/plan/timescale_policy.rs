@@ -22,12 +22,27 @@ type Policies = BTreeMap<PolicyKind, JobPolicy>;
 /// The policies of one relation on the live and on the desired side.
 type Sides<'a> = (Option<&'a Policies>, Option<&'a Policies>);
 
+const POLICY: &str = "timescaledb policy";
+
 /// The object id of a policy: one per procedure and relation.
 pub(crate) fn policy_id(rel: &QualName, kind: PolicyKind) -> ObjectId {
     ObjectId::Other {
-        kind: "timescaledb policy".into(),
+        kind: POLICY.into(),
         identity: format!("{} on {rel}", kind.proc_name()),
     }
+}
+
+/// The relation and kind of a policy's object id (the inverse of [`policy_id`]); `None` for
+/// any other object.
+pub fn policy_of(id: &ObjectId) -> Option<(QualName, PolicyKind)> {
+    let ObjectId::Other { kind, identity } = id else {
+        return None;
+    };
+    if kind != POLICY {
+        return None;
+    }
+    let (proc, rel) = identity.split_once(" on ")?;
+    Some((QualName::parse(rel)?, PolicyKind::from_proc_name(proc)?))
 }
 
 /// Config keys the `add_*_policy` functions take as named arguments, per policy.

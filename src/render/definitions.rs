@@ -6,10 +6,12 @@
 //! the schemas and extensions, so no step creates those) is planned from an empty one. An object the plan creates is written by the plan
 //! itself: its definition is its own steps. A table's definition folds in its columns,
 //! constraints, comments, grants, row-level security and hypertable settings; indexes,
-//! triggers and policies are objects of their own.
+//! triggers, row-level security policies and TimescaleDB policies (their `add_*_policy`
+//! call) are objects of their own.
 
+use crate::catalog::timescale::PolicyKind;
 use crate::catalog::{Catalog, ObjectId, QualName};
-use crate::plan::{self, Action, PlanError, PlanOptions};
+use crate::plan::{self, policy_of, Action, PlanError, PlanOptions};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The definition of one changed object: `before` from the live catalog (`None` when the
@@ -64,10 +66,27 @@ pub fn owner(id: &ObjectId) -> ObjectId {
     }
 }
 
-/// Whether the definition of `id` can be written (objects the catalog does not model
-/// cannot).
+/// Whether the definition of `id` can be written: objects the catalog models, and
+/// TimescaleDB policies (the `add_*_policy` call of one relation's policy).
 fn definable(id: &ObjectId) -> bool {
-    !matches!(id, ObjectId::Other { .. })
+    !matches!(id, ObjectId::Other { .. }) || policy_of(id).is_some()
+}
+
+/// The TimescaleDB policies of hypertable or continuous aggregate `rel` in `cat`.
+fn policies<'a>(
+    cat: &'a Catalog,
+    rel: &QualName,
+) -> Option<&'a BTreeMap<PolicyKind, crate::catalog::timescale::JobPolicy>> {
+    cat.timescale
+        .hypertables
+        .get(rel)
+        .map(|h| &h.policies)
+        .or_else(|| {
+            cat.timescale
+                .continuous_aggregates
+                .get(rel)
+                .map(|c| &c.policies)
+        })
 }
 
 /// The before/after definitions of every object `plan` touches, written from `live` and
@@ -145,7 +164,8 @@ fn holds(cat: &Catalog, id: &ObjectId) -> bool {
         ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
             cat.tables.contains_key(table)
         }
-        ObjectId::Other { .. } => false,
+        ObjectId::Other { .. } => policy_of(id)
+            .is_some_and(|(rel, kind)| policies(cat, &rel).is_some_and(|p| p.contains_key(&kind))),
     }
 }
 
@@ -258,7 +278,48 @@ fn split(cat: &Catalog, touched: &BTreeSet<ObjectId>) -> (Catalog, Catalog) {
             only.privileges.objects.insert(id.clone(), p.clone());
         }
     }
+    policies_alone(cat, touched, &mut base, &mut only);
     (base, only)
+}
+
+/// The touched TimescaleDB policies of relations that are not touched themselves: the
+/// relation on both sides, its touched policies only in `only`, so that the plan between
+/// them is just their `add_*_policy` calls. (A touched relation is created whole in `only`,
+/// policies included.)
+fn policies_alone(
+    cat: &Catalog,
+    touched: &BTreeSet<ObjectId>,
+    base: &mut Catalog,
+    only: &mut Catalog,
+) {
+    let mut alone: BTreeMap<QualName, BTreeSet<PolicyKind>> = BTreeMap::new();
+    for (rel, kind) in touched.iter().filter_map(policy_of) {
+        let itself = [
+            ObjectId::Table { name: rel.clone() },
+            ObjectId::MaterializedView { name: rel.clone() },
+        ];
+        if !itself.iter().any(|id| touched.contains(id)) {
+            alone.entry(rel).or_default().insert(kind);
+        }
+    }
+    for (rel, kinds) in alone {
+        if let Some(h) = cat.timescale.hypertables.get(&rel) {
+            for side in [&mut *base, &mut *only] {
+                copy(&cat.tables, &mut side.tables, &rel);
+            }
+            let mut without = h.clone();
+            without.policies.retain(|k, _| !kinds.contains(k));
+            base.timescale.hypertables.insert(rel.clone(), without);
+            only.timescale.hypertables.insert(rel, h.clone());
+        } else if let Some(c) = cat.timescale.continuous_aggregates.get(&rel) {
+            let mut without = c.clone();
+            without.policies.retain(|k, _| !kinds.contains(k));
+            base.timescale
+                .continuous_aggregates
+                .insert(rel.clone(), without);
+            only.timescale.continuous_aggregates.insert(rel, c.clone());
+        }
+    }
 }
 
 fn copy<K: Ord + Clone, V: Clone>(from: &BTreeMap<K, V>, to: &mut BTreeMap<K, V>, key: &K) {
@@ -347,5 +408,87 @@ mod tests {
             .unwrap()
             .contains("CREATE TABLE public.gone"));
         assert!(gone.diff().lines().any(|l| l.starts_with("-CREATE TABLE")));
+    }
+
+    /// `public.readings`, a hypertable on `ts`, with a retention policy dropping after `keep`.
+    fn readings(keep: &str) -> Catalog {
+        use crate::catalog::builder::qn;
+        use crate::catalog::timescale::{
+            ChunkInterval, Hypertable, JobPolicy, PolicyKind, TimeDimension,
+        };
+        use crate::catalog::Ident;
+        CatalogBuilder::new()
+            .schema("public")
+            .extension("timescaledb", "public", "2.28.3")
+            .edit(|c| c.timescale.version = Some("2.28.3".into()))
+            .table("public.readings", |t| {
+                t.column("ts", "timestamp with time zone")
+                    .not_null()
+                    .column("v", "integer")
+            })
+            .edit(|c| {
+                let policy = JobPolicy {
+                    kind: PolicyKind::Retention,
+                    schedule_interval: "1 day".into(),
+                    config: [("drop_after".to_string(), serde_json::json!(keep))].into(),
+                };
+                c.timescale.hypertables.insert(
+                    qn("public.readings"),
+                    Hypertable {
+                        table: qn("public.readings"),
+                        time: TimeDimension {
+                            column: Ident::new("ts"),
+                            interval: ChunkInterval::Time("7 days".into()),
+                            integer_now_func: None,
+                        },
+                        dimensions: Vec::new(),
+                        compression: None,
+                        policies: [(PolicyKind::Retention, policy)].into(),
+                    },
+                );
+            })
+            .build()
+    }
+
+    #[test]
+    fn a_changed_timescaledb_policy_shows_its_call_before_and_after() {
+        let (live, desired) = (readings("30 days"), readings("90 days"));
+        let plan = plan::build(&live, &desired, &PlanOptions::default()).unwrap();
+        let policy = plan
+            .steps
+            .iter()
+            .map(|s| s.object.clone())
+            .find(|id| policy_of(id).is_some())
+            .expect("a policy step");
+        let defs = definitions(&plan, &live, &desired).unwrap();
+        let def = defs.of(&policy).expect("the policy's definition");
+        let (before, after) = (def.before.as_deref(), def.after.as_deref());
+        assert!(
+            before.is_some_and(|b| b.contains("add_retention_policy") && b.contains("30 days")),
+            "{before:?}"
+        );
+        assert!(
+            after.is_some_and(|a| a.contains("add_retention_policy") && a.contains("90 days")),
+            "{after:?}"
+        );
+        assert!(
+            !before.unwrap_or("").contains("CREATE TABLE"),
+            "only the policy: {before:?}"
+        );
+        let diff = def.diff();
+        assert!(
+            diff.lines()
+                .any(|l| l.starts_with('-') && l.contains("30 days"))
+                && diff
+                    .lines()
+                    .any(|l| l.starts_with('+') && l.contains("90 days")),
+            "{diff}"
+        );
+        assert!(
+            !defs.objects.contains_key(&ObjectId::Table {
+                name: QualName::new("public", "readings")
+            }),
+            "the table itself is not changed"
+        );
     }
 }

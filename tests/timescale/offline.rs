@@ -126,3 +126,58 @@ pub fn changes_timescaledb_cannot_make_are_refused() -> Result<(), Failed> {
     refused(&live, &unset, "integer_now_func")?;
     Ok(())
 }
+
+/// Review definitions of TimescaleDB policies on the recorded catalogs of `alter_in_place`:
+/// every policy the plan touches has one, a changed policy shows its `add_*_policy` call
+/// before and after, and an added one only after.
+pub fn policy_definitions() -> Result<(), Failed> {
+    let load = |f: &str| -> Result<Catalog, Failed> {
+        let path = root().join("snapshots/alter_in_place").join(f);
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(serde_json::from_str(&text).map_err(|e| e.to_string())?)
+    };
+    let (live, desired) = (load("before.json")?, load("after.json")?);
+    let plan = build(&live, &desired, &PlanOptions::default()).map_err(|e| e.to_string())?;
+    let defs = render::definitions(&plan, &live, &desired).map_err(|e| e.to_string())?;
+    let policies: Vec<_> = plan
+        .steps
+        .iter()
+        .filter_map(|s| Some((schemadiff::plan::policy_of(&s.object)?, &s.object)))
+        .collect();
+    if policies.is_empty() {
+        return Err("the plan changes no policy".into());
+    }
+    let find = |rel: &str, proc: &str| {
+        policies
+            .iter()
+            .find(|((r, k), _)| r.to_string() == rel && k.proc_name() == proc)
+            .and_then(|(_, id)| defs.of(id))
+            .ok_or_else(|| format!("no definition of {proc} on {rel}: {policies:?}"))
+    };
+    for (_, id) in &policies {
+        if defs.of(id).is_none() {
+            return Err(format!("no definition of {id}").into());
+        }
+    }
+    let compression = find("public.conditions", "policy_compression")?;
+    let (before, after) = (
+        compression.before.as_deref().unwrap_or(""),
+        compression.after.as_deref().unwrap_or(""),
+    );
+    if !(before.contains("add_compression_policy") && before.contains("7 days"))
+        || !(after.contains("add_compression_policy") && after.contains("3 days"))
+    {
+        return Err(format!("compression policy:\n{before}\n---\n{after}").into());
+    }
+    let retention = find("public.metrics", "policy_retention")?;
+    if retention.before.is_some()
+        || !retention
+            .after
+            .as_deref()
+            .is_some_and(|a| a.contains("add_retention_policy") && a.contains("365 days"))
+    {
+        return Err(format!("added retention policy: {retention:?}").into());
+    }
+    Ok(())
+}
