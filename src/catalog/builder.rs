@@ -223,6 +223,32 @@ impl CatalogBuilder {
         self
     }
 
+    /// Make table `name` a TimescaleDB hypertable on `column` with chunks of `interval`
+    /// (`7 days`), one time dimension, no compression and no policies; `f` sets the rest.
+    pub fn hypertable(
+        mut self,
+        name: &str,
+        column: &str,
+        interval: &str,
+        f: impl FnOnce(&mut super::timescale::Hypertable),
+    ) -> Self {
+        use super::timescale::{ChunkInterval, Hypertable, TimeDimension};
+        let mut h = Hypertable {
+            table: qn(name),
+            time: TimeDimension {
+                column: Ident::new(column),
+                interval: ChunkInterval::Time(interval.into()),
+                integer_now_func: None,
+            },
+            dimensions: Vec::new(),
+            compression: None,
+            policies: Default::default(),
+        };
+        f(&mut h);
+        self.cat.timescale.hypertables.insert(qn(name), h);
+        self
+    }
+
     /// Any other change, made directly on the catalog.
     pub fn edit(mut self, f: impl FnOnce(&mut Catalog)) -> Self {
         f(&mut self.cat);

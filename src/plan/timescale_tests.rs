@@ -1,8 +1,7 @@
-use crate::catalog::builder::{qn, CatalogBuilder, TableBuilder};
-use crate::catalog::timescale::{ChunkInterval, Compression, Hypertable, TimeDimension};
-use crate::catalog::{Catalog, Ident};
+use crate::catalog::builder::{CatalogBuilder, TableBuilder};
+use crate::catalog::timescale::Compression;
+use crate::catalog::Catalog;
 use crate::plan::testkit::{plan, render};
-use std::collections::BTreeMap;
 
 fn readings<'a>(pk: &'a [&'a str]) -> impl FnOnce(TableBuilder) -> TableBuilder + 'a {
     move |t| {
@@ -33,21 +32,8 @@ fn converted() -> Catalog {
             "public.readings",
             "CREATE INDEX ON public.readings USING btree (v)",
         )
-        .edit(|c| {
-            c.timescale.hypertables.insert(
-                qn("public.readings"),
-                Hypertable {
-                    table: qn("public.readings"),
-                    time: TimeDimension {
-                        column: Ident::new("ts"),
-                        interval: ChunkInterval::Time("7 days".into()),
-                        integer_now_func: None,
-                    },
-                    dimensions: Vec::new(),
-                    compression: Some(Compression::default()),
-                    policies: BTreeMap::new(),
-                },
-            );
+        .hypertable("public.readings", "ts", "7 days", |h| {
+            h.compression = Some(Compression::default())
         })
         .build()
 }

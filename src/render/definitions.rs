@@ -412,11 +412,7 @@ mod tests {
 
     /// `public.readings`, a hypertable on `ts`, with a retention policy dropping after `keep`.
     fn readings(keep: &str) -> Catalog {
-        use crate::catalog::builder::qn;
-        use crate::catalog::timescale::{
-            ChunkInterval, Hypertable, JobPolicy, PolicyKind, TimeDimension,
-        };
-        use crate::catalog::Ident;
+        use crate::catalog::timescale::{JobPolicy, PolicyKind};
         CatalogBuilder::new()
             .schema("public")
             .extension("timescaledb", "public", "2.28.3")
@@ -426,26 +422,13 @@ mod tests {
                     .not_null()
                     .column("v", "integer")
             })
-            .edit(|c| {
+            .hypertable("public.readings", "ts", "7 days", |h| {
                 let policy = JobPolicy {
                     kind: PolicyKind::Retention,
                     schedule_interval: "1 day".into(),
                     config: [("drop_after".to_string(), serde_json::json!(keep))].into(),
                 };
-                c.timescale.hypertables.insert(
-                    qn("public.readings"),
-                    Hypertable {
-                        table: qn("public.readings"),
-                        time: TimeDimension {
-                            column: Ident::new("ts"),
-                            interval: ChunkInterval::Time("7 days".into()),
-                            integer_now_func: None,
-                        },
-                        dimensions: Vec::new(),
-                        compression: None,
-                        policies: [(PolicyKind::Retention, policy)].into(),
-                    },
-                );
+                h.policies.insert(PolicyKind::Retention, policy);
             })
             .build()
     }

@@ -165,9 +165,11 @@ pub fn policy_definitions() -> Result<(), Failed> {
         compression.before.as_deref().unwrap_or(""),
         compression.after.as_deref().unwrap_or(""),
     );
-    if !(before.contains("add_compression_policy") && before.contains("7 days"))
-        || !(after.contains("add_compression_policy") && after.contains("3 days"))
-    {
+    let changed = before.contains("add_compression_policy")
+        && before.contains("7 days")
+        && after.contains("add_compression_policy")
+        && after.contains("3 days");
+    if !changed {
         return Err(format!("compression policy:\n{before}\n---\n{after}").into());
     }
     let retention = find("public.metrics", "policy_retention")?;
