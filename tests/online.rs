@@ -5,7 +5,7 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use schemadiff::apply::{self, ApplyOptions};
 use schemadiff::conn::{describe_error, ConnTarget};
 use schemadiff::introspect::Scope;
@@ -14,24 +14,11 @@ use schemadiff::source::CacheOptions;
 use schemadiff::workflow::{self, Desired, DevChoice};
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use support::Harness;
+use support::suite::{Case, Env};
 use tokio_postgres::Client;
 
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(Arc<Env>) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         ("resumes_after_any_step", resumes_after_any_step),
         (
@@ -43,16 +30,7 @@ fn main() {
             validation_and_builds_let_writers_through,
         ),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
+    support::suite::run(cases);
 }
 
 const BEFORE: &str = "
@@ -143,7 +121,7 @@ fn sorted_sql(steps: &[schemadiff::plan::Step]) -> Vec<String> {
 /// For every step k: run the plan up to k, stop, plan again from the database as it is,
 /// apply that (which checks convergence), and require the second plan to be exactly the
 /// steps the first one had left: nothing done is redone, nothing is undone.
-fn resumes_after_any_step(env: Arc<Env>) -> Result<(), Failed> {
+fn resumes_after_any_step(env: &Env) -> Result<(), Failed> {
     block_on(&env, async {
         let dir = tempfile::tempdir().map_err(fail)?;
         let file = dir.path().join("after.sql");
@@ -211,7 +189,7 @@ fn resumes_after_any_step(env: Arc<Env>) -> Result<(), Failed> {
 /// A concurrent build that fails on duplicates leaves an INVALID index. Once the data is
 /// fixed, the next plan rebuilds it in place (`REINDEX INDEX CONCURRENTLY`) and, for a
 /// key, attaches it; the database converges.
-fn failed_concurrent_builds_are_repaired(env: Arc<Env>) -> Result<(), Failed> {
+fn failed_concurrent_builds_are_repaired(env: &Env) -> Result<(), Failed> {
     block_on(&env, async {
         let before = "
             CREATE TABLE t (a integer, b integer);
@@ -321,7 +299,7 @@ fn failed_concurrent_builds_are_repaired(env: Arc<Env>) -> Result<(), Failed> {
 /// (SHARE UPDATE EXCLUSIVE) completes under a short lock timeout, where the plain
 /// validated ADD CONSTRAINT (ACCESS EXCLUSIVE) times out; and while a concurrent build
 /// waits for that writer, a third session still inserts.
-fn validation_and_builds_let_writers_through(env: Arc<Env>) -> Result<(), Failed> {
+fn validation_and_builds_let_writers_through(env: &Env) -> Result<(), Failed> {
     block_on(&env, async {
         let before = "
             CREATE TABLE t (a integer NOT NULL, b integer);

@@ -4,29 +4,16 @@
 
 mod support;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use schemadiff::catalog::builder::{column_id, constraint_id, extension_id, qn, CatalogBuilder};
 use schemadiff::catalog::{Catalog, Identity};
 use schemadiff::conn::describe_error;
 use schemadiff::plan::{build, Plan, PlanOptions};
 use std::future::Future;
-use std::sync::Arc;
-use support::Harness;
+use support::suite::{Case, Env};
 use tokio_postgres::Client;
 
-struct Env {
-    harness: Harness,
-    rt: tokio::runtime::Runtime,
-}
-
-type Case = fn(Arc<Env>) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let env = Arc::new(Env {
-        harness: Harness::start(),
-        rt: support::runtime(),
-    });
     let cases: &[(&str, Case)] = &[
         (
             "create_and_drop_a_whole_schema",
@@ -41,16 +28,7 @@ fn main() {
         ("types_and_sequences", types_and_sequences),
         ("names_reused_across_kinds", names_reused_across_kinds),
     ];
-    let trials = cases
-        .iter()
-        .map(|&(name, case)| {
-            let env = env.clone();
-            Trial::test(name, move || case(env))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(env);
-    conclusion.exit();
+    support::suite::run(cases);
 }
 
 fn run<F: Future<Output = Result<(), Failed>>>(
@@ -256,7 +234,7 @@ fn shop() -> Catalog {
         .build()
 }
 
-fn create_and_drop_a_whole_schema(env: Arc<Env>) -> Result<(), Failed> {
+fn create_and_drop_a_whole_schema(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
@@ -368,7 +346,7 @@ fn identity() -> Identity {
     }
 }
 
-fn alter_columns_with_rows(env: Arc<Env>) -> Result<(), Failed> {
+fn alter_columns_with_rows(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
@@ -515,7 +493,7 @@ fn alter_columns_with_rows(env: Arc<Env>) -> Result<(), Failed> {
     )
 }
 
-fn enum_values_usable_by_later_steps(env: Arc<Env>) -> Result<(), Failed> {
+fn enum_values_usable_by_later_steps(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
@@ -561,7 +539,7 @@ fn enum_values_usable_by_later_steps(env: Arc<Env>) -> Result<(), Failed> {
     )
 }
 
-fn constraints_and_indexes(env: Arc<Env>) -> Result<(), Failed> {
+fn constraints_and_indexes(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
@@ -697,7 +675,7 @@ fn constraints_and_indexes(env: Arc<Env>) -> Result<(), Failed> {
     )
 }
 
-fn types_and_sequences(env: Arc<Env>) -> Result<(), Failed> {
+fn types_and_sequences(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
@@ -790,7 +768,7 @@ fn types_and_sequences(env: Arc<Env>) -> Result<(), Failed> {
     )
 }
 
-fn names_reused_across_kinds(env: Arc<Env>) -> Result<(), Failed> {
+fn names_reused_across_kinds(env: &Env) -> Result<(), Failed> {
     run(
         &env,
         |c| async move {
