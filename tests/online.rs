@@ -122,13 +122,13 @@ fn sorted_sql(steps: &[schemadiff::plan::Step]) -> Vec<String> {
 /// apply that (which checks convergence), and require the second plan to be exactly the
 /// steps the first one had left: nothing done is redone, nothing is undone.
 fn resumes_after_any_step(env: &Env) -> Result<(), Failed> {
-    block_on(&env, async {
+    block_on(env, async {
         let dir = tempfile::tempdir().map_err(fail)?;
         let file = dir.path().join("after.sql");
         std::fs::write(&file, AFTER).map_err(fail)?;
         let want = desired(&file);
 
-        let (probe, _c) = db(&env, "resume_probe", BEFORE).await?;
+        let (probe, _c) = db(env, "resume_probe", BEFORE).await?;
         let full = plan(&probe, &want).await?;
         env.harness.drop_db(&probe).await;
         let sql: Vec<&str> = full.steps.iter().map(|s| s.sql.as_str()).collect();
@@ -145,7 +145,7 @@ fn resumes_after_any_step(env: &Env) -> Result<(), Failed> {
         }
 
         for k in 1..full.steps.len() {
-            let (target, client) = db(&env, &format!("resume_{k}"), BEFORE).await?;
+            let (target, client) = db(env, &format!("resume_{k}"), BEFORE).await?;
             let result = async {
                 let first = plan(&target, &want).await?;
                 if sorted_sql(&first.steps) != sorted_sql(&full.steps) {
@@ -190,7 +190,7 @@ fn resumes_after_any_step(env: &Env) -> Result<(), Failed> {
 /// fixed, the next plan rebuilds it in place (`REINDEX INDEX CONCURRENTLY`) and, for a
 /// key, attaches it; the database converges.
 fn failed_concurrent_builds_are_repaired(env: &Env) -> Result<(), Failed> {
-    block_on(&env, async {
+    block_on(env, async {
         let before = "
             CREATE TABLE t (a integer, b integer);
             INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
@@ -204,7 +204,7 @@ fn failed_concurrent_builds_are_repaired(env: &Env) -> Result<(), Failed> {
         let file = dir.path().join("after.sql");
         std::fs::write(&file, after).map_err(fail)?;
         let want = desired(&file);
-        let (target, client) = db(&env, "repair", before).await?;
+        let (target, client) = db(env, "repair", before).await?;
         let result = async {
             let first = workflow::apply_target(
                 &target,
@@ -300,7 +300,7 @@ fn failed_concurrent_builds_are_repaired(env: &Env) -> Result<(), Failed> {
 /// validated ADD CONSTRAINT (ACCESS EXCLUSIVE) times out; and while a concurrent build
 /// waits for that writer, a third session still inserts.
 fn validation_and_builds_let_writers_through(env: &Env) -> Result<(), Failed> {
-    block_on(&env, async {
+    block_on(env, async {
         let before = "
             CREATE TABLE t (a integer NOT NULL, b integer);
             INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
@@ -313,7 +313,7 @@ fn validation_and_builds_let_writers_through(env: &Env) -> Result<(), Failed> {
         let file = dir.path().join("after.sql");
         std::fs::write(&file, after).map_err(fail)?;
         let want = desired(&file);
-        let (target, client) = db(&env, "writers", before).await?;
+        let (target, client) = db(env, "writers", before).await?;
         let result = async {
             let p = plan(&target, &want).await?;
             let sql: Vec<&str> = p.steps.iter().map(|s| s.sql.as_str()).collect();

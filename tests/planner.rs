@@ -236,7 +236,7 @@ fn shop() -> Catalog {
 
 fn create_and_drop_a_whole_schema(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let empty = base().build();
             let desired = shop();
@@ -348,7 +348,7 @@ fn identity() -> Identity {
 
 fn alter_columns_with_rows(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let before = base()
                 .sequence("public.t_serial_id_seq", |s| {
@@ -495,7 +495,7 @@ fn alter_columns_with_rows(env: &Env) -> Result<(), Failed> {
 
 fn enum_values_usable_by_later_steps(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let before = base()
                 .enum_type("public.mood", &["sad", "happy"])
@@ -541,7 +541,7 @@ fn enum_values_usable_by_later_steps(env: &Env) -> Result<(), Failed> {
 
 fn constraints_and_indexes(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let parent = |pk_clause: &str| {
                 let pk_clause = pk_clause.to_string();
@@ -677,7 +677,7 @@ fn constraints_and_indexes(env: &Env) -> Result<(), Failed> {
 
 fn types_and_sequences(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let before = base()
                 .domain("public.amount", "numeric(12,2)", |d| {
@@ -770,7 +770,7 @@ fn types_and_sequences(env: &Env) -> Result<(), Failed> {
 
 fn names_reused_across_kinds(env: &Env) -> Result<(), Failed> {
     run(
-        &env,
+        env,
         |c| async move {
             let before = base()
                 .table("public.t", |t| t.column("a", "integer"))
