@@ -391,6 +391,52 @@ impl Catalog {
             .is_some_and(|h| h.compression.is_some())
     }
 
+    /// True when the catalog holds the object `id`: a column of a table, or of a view or
+    /// materialized view the catalog holds; never an `Other` (what the catalog does not
+    /// model).
+    pub fn holds(&self, id: &ObjectId) -> bool {
+        match id {
+            ObjectId::Schema { name } => self.schemas.contains_key(name),
+            ObjectId::Extension { name } => self.extensions.contains_key(name),
+            ObjectId::Type { name } => {
+                self.enums.contains_key(name)
+                    || self.domains.contains_key(name)
+                    || self.composites.contains_key(name)
+            }
+            ObjectId::Sequence { name } => self.sequences.contains_key(name),
+            ObjectId::Table { name } => self.tables.contains_key(name),
+            ObjectId::Column { table, column } => match self.tables.get(table) {
+                Some(t) => t.column(column).is_some(),
+                None => {
+                    self.views.contains_key(table)
+                        || self.materialized_views.contains_key(table)
+                        || self.timescale.continuous_aggregates.contains_key(table)
+                }
+            },
+            ObjectId::Constraint { table, name } => self
+                .tables
+                .get(table)
+                .is_some_and(|t| t.constraints.contains_key(name)),
+            ObjectId::Index { name } => self.indexes.contains_key(name),
+            ObjectId::View { name } => self.views.contains_key(name),
+            ObjectId::MaterializedView { name } => {
+                self.materialized_views.contains_key(name)
+                    || self.timescale.continuous_aggregates.contains_key(name)
+            }
+            ObjectId::Function { name, args } => self.function(name, args).is_some(),
+            ObjectId::Trigger { table, name } => self
+                .triggers
+                .get(table)
+                .is_some_and(|t| t.contains_key(name)),
+            ObjectId::EventTrigger { name } => self.event_triggers.contains_key(name),
+            ObjectId::Policy { table, name } => self
+                .policies
+                .get(table)
+                .is_some_and(|p| p.contains_key(name)),
+            ObjectId::Other { .. } => false,
+        }
+    }
+
     /// The routine with identity `name(args)`, if any.
     pub fn function(&self, name: &QualName, args: &str) -> Option<&Function> {
         self.functions.get(name)?.get(args)

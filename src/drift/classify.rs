@@ -56,7 +56,7 @@ pub(crate) fn classify(
     if step.action == Action::Comment {
         return at(id, Code::CommentChanged, None);
     }
-    if !has(live, id) && !has(want, id) {
+    if !live.holds(id) && !want.holds(id) {
         let kind = match step.action {
             Action::Create => Kind::Missing,
             Action::Drop => Kind::Unexpected,
@@ -157,7 +157,7 @@ fn side_detail(kind: Kind) -> String {
 
 /// `Missing` when `id` is only in `want`, `Unexpected` when only in `live`.
 fn one_sided(id: &ObjectId, live: &Catalog, want: &Catalog) -> Option<Kind> {
-    match (has(live, id), has(want, id)) {
+    match (live.holds(id), want.holds(id)) {
         (false, true) => Some(Kind::Missing),
         (true, false) => Some(Kind::Unexpected),
         _ => None,
@@ -190,46 +190,6 @@ fn family(id: &ObjectId) -> Family {
             "partition attachment" => code::PARTITION,
             _ => code::OTHER,
         },
-    }
-}
-
-/// True when `cat` holds the object `id`.
-pub(crate) fn has(cat: &Catalog, id: &ObjectId) -> bool {
-    match id {
-        ObjectId::Schema { name } => cat.schemas.contains_key(name),
-        ObjectId::Extension { name } => cat.extensions.contains_key(name),
-        ObjectId::Type { name } => {
-            cat.enums.contains_key(name)
-                || cat.domains.contains_key(name)
-                || cat.composites.contains_key(name)
-        }
-        ObjectId::Sequence { name } => cat.sequences.contains_key(name),
-        ObjectId::Table { name } => cat.tables.contains_key(name),
-        ObjectId::Column { table, column } => match cat.tables.get(table) {
-            Some(t) => t.column(column).is_some(),
-            None => relation(cat, table).is_some(),
-        },
-        ObjectId::Constraint { table, name } => cat
-            .tables
-            .get(table)
-            .is_some_and(|t| t.constraints.contains_key(name)),
-        ObjectId::Index { name } => cat.indexes.contains_key(name),
-        ObjectId::View { name } => cat.views.contains_key(name),
-        ObjectId::MaterializedView { name } => {
-            cat.materialized_views.contains_key(name)
-                || cat.timescale.continuous_aggregates.contains_key(name)
-        }
-        ObjectId::Function { name, args } => cat.function(name, args).is_some(),
-        ObjectId::Trigger { table, name } => cat
-            .triggers
-            .get(table)
-            .is_some_and(|t| t.contains_key(name)),
-        ObjectId::EventTrigger { name } => cat.event_triggers.contains_key(name),
-        ObjectId::Policy { table, name } => cat
-            .policies
-            .get(table)
-            .is_some_and(|p| p.contains_key(name)),
-        ObjectId::Other { .. } => false,
     }
 }
 

@@ -133,39 +133,12 @@ pub fn definitions(
     Ok(Definitions { objects })
 }
 
-/// Whether `cat` holds the object `id` names.
+/// Whether `cat` holds the object `id` names: the catalog's own answer, and for a
+/// TimescaleDB policy whether its relation has it.
 fn holds(cat: &Catalog, id: &ObjectId) -> bool {
-    match id {
-        ObjectId::Schema { name } => cat.schemas.contains_key(name),
-        ObjectId::Extension { name } => cat.extensions.contains_key(name),
-        ObjectId::Type { name } => {
-            cat.enums.contains_key(name)
-                || cat.domains.contains_key(name)
-                || cat.composites.contains_key(name)
-        }
-        ObjectId::Sequence { name } => cat.sequences.contains_key(name),
-        ObjectId::Table { name } => cat.tables.contains_key(name),
-        ObjectId::Index { name } => cat.indexes.contains_key(name),
-        ObjectId::View { name } => cat.views.contains_key(name),
-        ObjectId::MaterializedView { name } => {
-            cat.materialized_views.contains_key(name)
-                || cat.timescale.continuous_aggregates.contains_key(name)
-        }
-        ObjectId::Function { name, args } => cat.function(name, args).is_some(),
-        ObjectId::Trigger { table, name } => cat
-            .triggers
-            .get(table)
-            .is_some_and(|m| m.contains_key(name)),
-        ObjectId::EventTrigger { name } => cat.event_triggers.contains_key(name),
-        ObjectId::Policy { table, name } => cat
-            .policies
-            .get(table)
-            .is_some_and(|m| m.contains_key(name)),
-        ObjectId::Column { table, .. } | ObjectId::Constraint { table, .. } => {
-            cat.tables.contains_key(table)
-        }
-        ObjectId::Other { .. } => policy_of(id)
-            .is_some_and(|(rel, kind)| policies(cat, &rel).is_some_and(|p| p.contains_key(&kind))),
+    match policy_of(id) {
+        Some((rel, kind)) => policies(cat, &rel).is_some_and(|p| p.contains_key(&kind)),
+        None => cat.holds(id),
     }
 }
 
