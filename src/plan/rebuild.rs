@@ -88,16 +88,10 @@ pub(crate) fn treatment(id: &ObjectId) -> Treatment {
 /// does not model are taken to exist (they are never dropped by a plan).
 fn exists(cat: &Catalog, id: &ObjectId) -> bool {
     match id {
-        ObjectId::View { name } => cat.views.contains_key(name),
-        ObjectId::MaterializedView { name } => {
-            cat.materialized_views.contains_key(name)
-                || cat.timescale.continuous_aggregates.contains_key(name)
-        }
-        ObjectId::Function { name, args } => cat.function(name, args).is_some(),
-        ObjectId::Trigger { table, name } => cat
-            .triggers
-            .get(table)
-            .is_some_and(|m| m.contains_key(name)),
+        ObjectId::View { .. }
+        | ObjectId::MaterializedView { .. }
+        | ObjectId::Function { .. }
+        | ObjectId::Trigger { .. } => cat.holds(id),
         _ => true,
     }
 }
