@@ -182,22 +182,8 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
     match h.kind {
         RenameKind::Table => {
             let s = schema_of(h, named(to.tables.keys().cloned(), &h.name))?;
-            let (n, o) = (
-                QualName {
-                    schema: s.clone(),
-                    name: new.clone(),
-                },
-                QualName {
-                    schema: s,
-                    name: old,
-                },
-            );
-            check(
-                to.tables.contains_key(&n),
-                live.tables.contains_key(&n),
-                live.tables.contains_key(&o),
-                to.tables.contains_key(&o),
-            )?;
+            let (n, o) = names(s, &new, old);
+            check_names(live, to, &n, &o, |c, q| c.tables.contains_key(q))?;
             Ok(Rename::Table { from: o, to: new })
         }
         RenameKind::Column | RenameKind::Constraint => {
@@ -240,22 +226,8 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
         }
         RenameKind::Index => {
             let s = schema_of(h, named(to.indexes.keys().cloned(), &h.name))?;
-            let (n, o) = (
-                QualName {
-                    schema: s.clone(),
-                    name: new.clone(),
-                },
-                QualName {
-                    schema: s,
-                    name: old,
-                },
-            );
-            check(
-                to.indexes.contains_key(&n),
-                live.indexes.contains_key(&n),
-                live.indexes.contains_key(&o),
-                to.indexes.contains_key(&o),
-            )?;
+            let (n, o) = names(s, &new, old);
+            check_names(live, to, &n, &o, |c, q| c.indexes.contains_key(q))?;
             Ok(Rename::Index { from: o, to: new })
         }
         RenameKind::Type => {
@@ -268,16 +240,7 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
                     .collect()
             };
             let s = schema_of(h, named(types(to).into_iter(), &h.name))?;
-            let (n, o) = (
-                QualName {
-                    schema: s.clone(),
-                    name: new.clone(),
-                },
-                QualName {
-                    schema: s,
-                    name: old,
-                },
-            );
+            let (n, o) = names(s, &new, old);
             let has = |c: &Catalog, q: &QualName| {
                 c.enums.contains_key(q) || c.domains.contains_key(q) || c.composites.contains_key(q)
             };
@@ -320,6 +283,31 @@ fn resolve(live: &Catalog, to: &Catalog, h: &RenameHint) -> Result<Rename, Strin
             })
         }
     }
+}
+
+/// The new and the old qualified name of a rename in schema `s`.
+fn names(s: Ident, new: &Ident, old: Ident) -> (QualName, QualName) {
+    (
+        QualName {
+            schema: s.clone(),
+            name: new.clone(),
+        },
+        QualName {
+            schema: s,
+            name: old,
+        },
+    )
+}
+
+/// [`check`] of the rename of `o` to `n`, objects whose presence in a catalog `has` tells.
+fn check_names(
+    live: &Catalog,
+    to: &Catalog,
+    n: &QualName,
+    o: &QualName,
+    has: impl Fn(&Catalog, &QualName) -> bool,
+) -> Result<(), String> {
+    check(has(to, n), has(live, n), has(live, o), has(to, o))
 }
 
 /// Whether a rename applies: the new name is desired and not live, the old one live and
