@@ -157,11 +157,23 @@ async fn apply_allowing_all(
     support::suite::apply_allowing_all(target, &files.desired()).await
 }
 
-async fn plan_sql(target: &ConnTarget, files: &Files) -> Result<Vec<String>, Failed> {
-    let planned = workflow::plan_target(target, &files.desired(), &PlanOptions::default())
+/// The plan to `files`, a failure showing the error otherwise.
+async fn planned(target: &ConnTarget, files: &Files) -> Result<workflow::Planned, Failed> {
+    workflow::plan_target(target, &files.desired(), &PlanOptions::default())
         .await
-        .map_err(|e| format!("plan: {e:?}"))?;
+        .map_err(|e| format!("plan: {e:?}").into())
+}
+
+async fn plan_sql(target: &ConnTarget, files: &Files) -> Result<Vec<String>, Failed> {
+    let planned = planned(target, files).await?;
     Ok(planned.plan.steps.into_iter().map(|s| s.sql).collect())
+}
+
+/// [`apply`] that must succeed.
+async fn applied(target: &ConnTarget, files: &Files) -> Result<workflow::Applied, Failed> {
+    apply(target, files)
+        .await
+        .map_err(|e| format!("apply: {e:?}").into())
 }
 
 async fn rows(target: &ConnTarget, sql: &str) -> Result<Vec<String>, Failed> {
@@ -252,14 +264,12 @@ fn edited_row(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_edit").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         files.seed(
             "auth.role.yaml",
             &ROLES.replace("description: Regular user", "description: Ordinary user"),
         );
-        let planned = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let planned = planned(&target, &files).await?;
         let steps = &planned.plan.steps;
         check(steps.len() == 1, format!("one step: {steps:#?}"))?;
         check(
@@ -276,7 +286,7 @@ fn edited_row(env: &Env) -> Result<(), Failed> {
                 && steps[0].reason.contains("auth.role.yaml:5"),
             format!("reason: {}", steps[0].reason),
         )?;
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         check(
             rows(&target, ROLE_ROWS).await?[2] == "user|Ordinary user|1",
             "updated",
@@ -291,7 +301,7 @@ fn removed_row(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_remove").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         // auth.role has `delete: false` (the default): a removed row stays.
         files.seed(
             "auth.role.yaml",
@@ -345,7 +355,7 @@ fn schema_change(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_schema_change").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         let with_column = SCHEMA.replace(
             "level integer NOT NULL DEFAULT 0\n",
             "level integer NOT NULL DEFAULT 0,\n    active boolean NOT NULL DEFAULT true\n",
@@ -373,7 +383,7 @@ fn schema_change(env: &Env) -> Result<(), Failed> {
                     .all(|s| s.starts_with("UPDATE auth.role SET active = ")),
             format!("column, then updates: {sql:#?}"),
         )?;
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         check(
             rows(
                 &target,
@@ -405,7 +415,7 @@ fn bad_files(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_bad").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         let before = rows(&target, ROLE_ROWS).await?;
         let narrower = SCHEMA.replace(
             "    description text,\n    level",
@@ -493,7 +503,7 @@ fn drift_row(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_drift").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         let clean = schemadiff::drift::drift_target(&target, &files.desired())
             .await
             .map_err(|e| format!("{e:?}"))?;
@@ -539,7 +549,7 @@ fn normalized(env: &Env) -> Result<(), Failed> {
                 "table: public.setting\nkey: [key]\nrows:\n  - {key: a, doc: '{\"x\": 1, \"y\": [1, 2]}', at: '2024-01-01 00:00:00+00', tags: '{b,c}', ratio: 1.50}\n",
             )],
         );
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         let c = target.connect().await.map_err(|e| e.to_string())?;
         c.batch_execute(
             "UPDATE public.setting SET doc = '{\"y\":[1,2],\"x\":1}', at = '2024-01-01T01:00:00+01:00', ratio = 1.5",
@@ -669,7 +679,7 @@ fn renamed_column(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_rename").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         files.schema_sql(&SCHEMA.replace(
             "    description text,\n    level",
             "    -- schemadiff:renamed-from description\n    summary text,\n    level",
@@ -702,7 +712,7 @@ fn partial_row(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_partial").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         let c = target.connect().await.map_err(|e| e.to_string())?;
         c.batch_execute("UPDATE auth.role SET level = 42 WHERE name = 'guest'")
             .await
@@ -728,7 +738,7 @@ fn dry_run(env: &Env) -> Result<(), Failed> {
     env.rt.block_on(async {
         let target = env.harness.fresh_db("seeds_dry_run").await;
         let files = standard();
-        apply(&target, &files).await.map_err(|e| format!("{e:?}"))?;
+        applied(&target, &files).await?;
         files.schema_sql(&format!("{SCHEMA}\nCREATE INDEX role_level_idx ON auth.role (level);\n"));
         files.seed(
             "auth.role_permission.yaml",
@@ -783,9 +793,7 @@ fn reviewed_plan(env: &Env) -> Result<(), Failed> {
                 .await
             }
         };
-        let first = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let first = planned(&target, &files).await?;
         with(reviewed(&first)).await.map_err(|e| format!("{e:?}"))?;
         check(plan_sql(&target, &files).await?.is_empty(), "converged")?;
 
@@ -797,9 +805,7 @@ fn reviewed_plan(env: &Env) -> Result<(), Failed> {
             "auth.role.yaml",
             &ROLES.replace("description: Regular user", "description: Ordinary user"),
         );
-        let second = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let second = planned(&target, &files).await?;
         let c = target.connect().await.map_err(|e| e.to_string())?;
         c.batch_execute("UPDATE auth.role SET description = 'Ordinary user' WHERE name = 'user'")
             .await
@@ -826,9 +832,7 @@ fn reviewed_plan(env: &Env) -> Result<(), Failed> {
             columns == ["id,name,description,level"],
             format!("the schema step did not run either: {columns:?}"),
         )?;
-        let third = workflow::plan_target(&target, &files.desired(), &PlanOptions::default())
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let third = planned(&target, &files).await?;
         check(
             third.plan.steps.iter().all(|s| !s.action.is_data()),
             "the new plan has no data step",
