@@ -14,7 +14,6 @@ use schemadiff::introspect::{introspect, Scope};
 use schemadiff::source::yaml::YamlError;
 use schemadiff::source::{load, read_paths, DesiredFiles, LoadOptions, SourceError};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use support::Harness;
 
@@ -261,30 +260,9 @@ fn hypertable_with_compression(h: &Harness) -> Result<(), Failed> {
     })
 }
 
-/// `pg_dump --schema-only` of the user schemas (TimescaleDB's own schemas and chunks left
-/// out), normalized.
+/// `pg_dump --schema-only` of the user schemas, normalized (the shared oracle).
 fn user_dump(h: &Harness, target: &ConnTarget) -> Result<String, Failed> {
-    let pg_dump = support::oracle::find_pg_dump(h)?;
-    let out = Command::new(&pg_dump)
-        .arg("--host")
-        .arg(h.cluster.socket_dir())
-        .arg("--port")
-        .arg(h.cluster.port().to_string())
-        .args(["--username", "postgres", "--no-password"])
-        .args(["--schema-only", "--no-owner"])
-        .args(["--exclude-schema", "_timescaledb*"])
-        .args(["--exclude-schema", "timescaledb*"])
-        .args(["--exclude-table", "*._hyper_*_chunk"])
-        .args(["--exclude-table", "*.compress_hyper_*_chunk"])
-        .arg("--dbname")
-        .arg(target.dbname())
-        .output()?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
-    }
-    Ok(support::oracle::normalize_dump(&String::from_utf8_lossy(
-        &out.stdout,
-    )))
+    Ok(support::oracle::dump_user_schema(h, &target.dbname())?)
 }
 
 /// Line and column (1-based, in characters) of a byte offset.
